@@ -1,0 +1,3 @@
+from gedsi_bot.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""Settings from the environment and an optional ``.env`` file.
+
+This is the only module that reads ``os.environ``. Everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gedsi_bot.errors import MissingCredentials
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+ZOOM_API_URL = "https://api.zoom.us/v2"
+ZOOM_OAUTH_URL = "https://zoom.us/oauth/token"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every setting gedsi-bot reads, with its environment variable and default."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    data_dir: Path = Field(Path("data"), validation_alias=_env("GEDSI_DATA_DIR"))
+    database_url: str | None = Field(None, validation_alias=_env("GEDSI_DATABASE_URL"))
+    catalog_path: Path = Field(Path("themes.yaml"), validation_alias=_env("GEDSI_CATALOG"))
+    language: Literal["id", "en"] = Field("id", validation_alias=_env("GEDSI_LANGUAGE"))
+    log_level: LogLevel = Field("INFO", validation_alias=_env("GEDSI_LOG_LEVEL"))
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_api_url: str = Field(
+        TELEGRAM_API_URL, validation_alias=_env("GEDSI_TELEGRAM_API_URL")
+    )
+    telegram_channel: str | None = Field(None, validation_alias=_env("GEDSI_TELEGRAM_CHANNEL"))
+    webhook_url: str | None = Field(None, validation_alias=_env("GEDSI_WEBHOOK_URL"))
+    webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GEDSI_WEBHOOK_SECRET"))
+    webhook_listen: str = Field("0.0.0.0", validation_alias=_env("GEDSI_WEBHOOK_LISTEN"))  # noqa: S104
+    webhook_port: int = Field(8443, validation_alias=_env("GEDSI_WEBHOOK_PORT"))
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias=_env("GEDSI_ADMIN_IDS")
+    )
+
+    zoom_account_id: str | None = Field(None, validation_alias=_env("ZOOM_ACCOUNT_ID"))
+    zoom_client_id: str | None = Field(None, validation_alias=_env("ZOOM_CLIENT_ID"))
+    zoom_client_secret: SecretStr | None = Field(None, validation_alias=_env("ZOOM_CLIENT_SECRET"))
+    zoom_api_url: str = Field(ZOOM_API_URL, validation_alias=_env("GEDSI_ZOOM_API_URL"))
+    zoom_oauth_url: str = Field(ZOOM_OAUTH_URL, validation_alias=_env("GEDSI_ZOOM_OAUTH_URL"))
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return frozenset(int(part) for part in parts if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("telegram_api_url", "zoom_api_url", "zoom_oauth_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'gedsi.db'}"
+
+    @property
+    def has_zoom_credentials(self) -> bool:
+        return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
+
+    def require_zoom_credentials(self) -> tuple[str, str, SecretStr]:
+        """The three Zoom credentials, or one error naming every variable to set."""
+        if not (self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret):
+            raise MissingCredentials(
+                "Zoom", ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+            )
+        return self.zoom_account_id, self.zoom_client_id, self.zoom_client_secret
+
+    def require_telegram_token(self) -> SecretStr:
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise MissingCredentials("Telegram", ("TELEGRAM_BOT_TOKEN",))
+        return self.telegram_bot_token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment (and ``.env``), with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]
