@@ -1,0 +1,145 @@
+"""Series and sessions: queries that return domain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+
+from gedsi_bot.domain.model import (
+    InvitationResponse,
+    Meeting,
+    MeetingSource,
+    Role,
+    Session,
+    SessionPerson,
+    SessionStatus,
+)
+from gedsi_bot.errors import NotFound
+from gedsi_bot.store.tables import SeriesRow, SessionPersonRow, SessionRow
+
+
+def ensure_series(db: DbSession, *, slug: str, name: str) -> int:
+    """The id of the series ``slug``, created on first use; its name follows the catalog."""
+    row = db.scalar(select(SeriesRow).where(SeriesRow.slug == slug))
+    if row is None:
+        row = SeriesRow(slug=slug, name=name)
+        db.add(row)
+        db.flush()
+    elif row.name != name:
+        row.name = name
+    return row.id
+
+
+def session_from_row(row: SessionRow) -> Session:
+    """The domain value of a stored session."""
+    meeting = None
+    if row.meeting_id and row.meeting_join_url and row.meeting_source:
+        meeting = Meeting(
+            meeting_id=row.meeting_id,
+            passcode=row.meeting_passcode,
+            join_url=row.meeting_join_url,
+            source=MeetingSource(row.meeting_source),
+            host_url=row.meeting_host_url,
+            uses_registration=row.meeting_uses_registration,
+        )
+    return Session(
+        id=row.id,
+        number=row.number,
+        theme_id=row.theme_id,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        status=SessionStatus(row.status),
+        people=tuple(
+            SessionPerson(
+                person_id=person.person_id,
+                role=Role(person.role),
+                position=person.position,
+                response=InvitationResponse(person.response),
+            )
+            for person in row.people
+        ),
+        capacity=row.capacity,
+        meeting=meeting,
+        registration_code=row.registration_code,
+        plan_score=row.plan_score,
+        plan_reasons=tuple(str(reason) for reason in row.plan_reasons),
+    )
+
+
+def list_sessions(
+    db: DbSession,
+    *,
+    series_id: int,
+    statuses: Iterable[SessionStatus] | None = None,
+    starting_from: dt.datetime | None = None,
+) -> list[Session]:
+    """Sessions of a series in start order, optionally only some statuses or from a time on."""
+    query = select(SessionRow).where(SessionRow.series_id == series_id)
+    if statuses is not None:
+        query = query.where(SessionRow.status.in_([status.value for status in statuses]))
+    if starting_from is not None:
+        query = query.where(SessionRow.starts_at >= starting_from)
+    query = query.order_by(SessionRow.starts_at, SessionRow.number)
+    return [session_from_row(row) for row in db.scalars(query)]
+
+
+def get_session_row(db: DbSession, *, series_id: int, number: int) -> SessionRow:
+    """The stored session ``number`` of a series; ``NotFound`` if there is none."""
+    row = db.scalar(
+        select(SessionRow).where(SessionRow.series_id == series_id, SessionRow.number == number)
+    )
+    if row is None:
+        raise NotFound(f"session {number}")
+    return row
+
+
+def get_session(db: DbSession, *, series_id: int, number: int) -> Session:
+    """Session ``number`` of a series; ``NotFound`` if there is none."""
+    return session_from_row(get_session_row(db, series_id=series_id, number=number))
+
+
+def next_session_number(db: DbSession, *, series_id: int) -> int:
+    """The episode number the next new session gets (numbers are never reused)."""
+    highest = db.scalar(
+        select(func.max(SessionRow.number)).where(SessionRow.series_id == series_id)
+    )
+    return (highest or 0) + 1
+
+
+def add_session(
+    db: DbSession,
+    *,
+    series_id: int,
+    theme_id: str,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    speaker_ids: Sequence[str],
+    moderator_id: str | None,
+    status: SessionStatus = SessionStatus.DRAFT,
+    number: int | None = None,
+    plan_score: float | None = None,
+    plan_reasons: Sequence[str] = (),
+) -> Session:
+    """Store a new session with its speakers (in order) and moderator."""
+    row = SessionRow(
+        series_id=series_id,
+        number=number if number is not None else next_session_number(db, series_id=series_id),
+        theme_id=theme_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        status=status.value,
+        plan_score=plan_score,
+        plan_reasons=list(plan_reasons),
+    )
+    row.people = [
+        SessionPersonRow(person_id=person_id, role=Role.SPEAKER.value, position=index)
+        for index, person_id in enumerate(speaker_ids)
+    ]
+    if moderator_id is not None:
+        row.people.append(SessionPersonRow(person_id=moderator_id, role=Role.MODERATOR.value))
+    db.add(row)
+    db.flush()
+    return session_from_row(row)
