@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gedsi_bot.domain.model import Role, SessionStatus
 from gedsi_bot.errors import NotFound
 from gedsi_bot.store.engine import Database, current_revision, downgrade, head_revision, upgrade
+from gedsi_bot.store.outbox import enqueue
 from gedsi_bot.store.sessions import (
     add_session,
     ensure_series,
@@ -130,3 +131,17 @@ def test_naive_datetimes_are_refused(database: Database) -> None:
 def test_check_constraints_guard_values(database: Database) -> None:
     with pytest.raises(IntegrityError), database.write() as db:
         db.add(ParticipantRow(telegram_user_id=5, sex="X"))
+
+
+def test_enqueue_is_idempotent_per_dedupe_key(database: Database) -> None:
+    due = dt.datetime(2026, 12, 9, 2, tzinfo=dt.UTC)
+    with database.write() as db:
+        assert enqueue(
+            db, kind="reminder", chat_id=7, payload={"text": "a"}, due_at=due, dedupe_key="k"
+        )
+        assert not enqueue(
+            db, kind="reminder", chat_id=7, payload={"text": "b"}, due_at=due, dedupe_key="k"
+        )
+    with database.read() as db:
+        rows = db.scalars(select(OutboxRow)).all()
+    assert [(row.dedupe_key, row.payload) for row in rows] == [("k", {"text": "a"})]
