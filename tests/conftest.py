@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL.
+"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL, and the
+Telegram sandbox.
 
 Each test runs inside a transaction that is rolled back, so tests never see each other's
 rows. PostgreSQL runs get a schema of their own, so parallel runs on one server do not meet.
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gedsi_bot.sandbox.telegram import SandboxClient, TelegramSandbox
 from gedsi_bot.store.engine import Database, create_database_engine, upgrade
 
 PG_URL_VARIABLE = "GEDSI_TEST_DATABASE_URL"
@@ -100,3 +102,17 @@ def db(database: Database) -> Iterator[Session]:
     """One ORM session inside the test's rolled-back transaction."""
     with database.write() as session:
         yield session
+
+
+@pytest.fixture
+def telegram_sandbox() -> Iterator[TelegramSandbox]:
+    """A Telegram Bot API sandbox on a free port, Telegram's flood limits in force."""
+    with TelegramSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def telegram_users(telegram_sandbox: TelegramSandbox) -> Iterator[SandboxClient]:
+    """The simulation client of ``telegram_sandbox``: create users, act as them, read chats."""
+    with telegram_sandbox.client() as client:
+        yield client

@@ -1,0 +1,99 @@
+"""``gedsi-bot sandbox …``: local stand-ins for Telegram (and Zoom) to test, demo and rehearse."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from gedsi_bot.cli import common
+from gedsi_bot.errors import GedsiError, InvalidInput
+from gedsi_bot.locale import t
+from gedsi_bot.sandbox.telegram import DEFAULT_TOKEN, FloodLimits, SandboxConfig, serve
+from gedsi_bot.sandbox.telegram.state import DEFAULT_BOT_NAME, DEFAULT_BOT_USERNAME
+
+sandbox_app = typer.Typer(
+    help="Local Telegram and Zoom servers for tests, demos and rehearsals.", no_args_is_help=True
+)
+
+
+@sandbox_app.command("telegram")
+def sandbox_telegram(
+    *,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8081,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    token: Annotated[
+        str | None,
+        typer.Option(help="Bot token to accept (default: TELEGRAM_BOT_TOKEN, else a fixed one)."),
+    ] = None,
+    bot_username: Annotated[str, typer.Option(help="The bot's @username.")] = (
+        DEFAULT_BOT_USERNAME
+    ),
+    bot_name: Annotated[str, typer.Option(help="The bot's display name.")] = DEFAULT_BOT_NAME,
+    flood_scale: Annotated[
+        float, typer.Option(help="Multiply Telegram's flood limits (10 for load tests).")
+    ] = 1.0,
+    no_flood_limits: Annotated[
+        bool, typer.Option("--no-flood-limits", help="Let every message through.")
+    ] = False,
+) -> None:
+    """Serve the Telegram Bot API on HTTP, with simulated users, until Ctrl-C or SIGTERM."""
+    settings = common.settings()
+    language = settings.language
+    if flood_scale <= 0:
+        raise InvalidInput(t("sandbox.telegram.bad_scale", language))
+    from_settings = token is None and settings.telegram_bot_token is not None
+    if token is None:
+        secret = settings.telegram_bot_token
+        token = secret.get_secret_value() if secret is not None else DEFAULT_TOKEN
+    flood = FloodLimits().scaled(flood_scale)
+    if no_flood_limits:
+        flood = dataclasses.replace(flood, enabled=False)
+    config = SandboxConfig(
+        token=token, bot_username=bot_username, bot_first_name=bot_name, flood=flood
+    )
+
+    def announce(url: str) -> None:
+        shown = t("sandbox.telegram.token_from_settings", language) if from_settings else token
+        typer.echo(t("sandbox.telegram.running", language, url=url))
+        typer.echo(t("sandbox.telegram.bot", language, username=bot_username, token=shown))
+        typer.echo(t("sandbox.telegram.connect", language, url=url))
+        typer.echo(t("sandbox.telegram.simulation", language, url=url))
+        if no_flood_limits:
+            typer.echo(t("sandbox.telegram.flood_off", language))
+        elif flood_scale != 1.0:
+            typer.echo(t("sandbox.telegram.flood_scaled", language, factor=flood_scale))
+        typer.echo(t("sandbox.telegram.stop_hint", language), nl=True)
+
+    try:
+        asyncio.run(_serve_until_signalled(config, host=host, port=port, ready=announce))
+    except OSError as error:
+        raise GedsiError(
+            t(
+                "sandbox.telegram.port_in_use",
+                language,
+                host=host,
+                port=port,
+                reason=error.strerror,
+            )
+        ) from error
+    typer.echo(t("sandbox.telegram.stopped", language))
+
+
+async def _serve_until_signalled(
+    config: SandboxConfig, *, host: str, port: int, ready: Callable[[str], None]
+) -> None:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every connection and return."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(config, host=host, port=port, stop=stop, ready=ready)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sandbox_app, name="sandbox")
