@@ -6,15 +6,21 @@ import asyncio
 import dataclasses
 import signal
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gedsi_bot.cli import common
 from gedsi_bot.errors import GedsiError, InvalidInput
 from gedsi_bot.locale import t
-from gedsi_bot.sandbox.telegram import DEFAULT_TOKEN, FloodLimits, SandboxConfig, serve
-from gedsi_bot.sandbox.telegram.state import DEFAULT_BOT_NAME, DEFAULT_BOT_USERNAME
+from gedsi_bot.sandbox.telegram.defaults import (
+    DEFAULT_BOT_NAME,
+    DEFAULT_BOT_USERNAME,
+    DEFAULT_TOKEN,
+)
+
+if TYPE_CHECKING:
+    from gedsi_bot.sandbox.telegram.state import SandboxConfig
 
 sandbox_app = typer.Typer(
     help="Local Telegram and Zoom servers for tests, demos and rehearsals.", no_args_is_help=True
@@ -50,6 +56,10 @@ def sandbox_telegram(
     if token is None:
         secret = settings.telegram_bot_token
         token = secret.get_secret_value() if secret is not None else DEFAULT_TOKEN
+    # Imported here: the server pulls in tornado and Pillow, which other commands do not need.
+    from gedsi_bot.sandbox.telegram.flood import FloodLimits  # noqa: PLC0415
+    from gedsi_bot.sandbox.telegram.state import SandboxConfig  # noqa: PLC0415
+
     flood = FloodLimits().scaled(flood_scale)
     if no_flood_limits:
         flood = dataclasses.replace(flood, enabled=False)
@@ -88,6 +98,8 @@ async def _serve_until_signalled(
     config: SandboxConfig, *, host: str, port: int, ready: Callable[[str], None]
 ) -> None:
     """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every connection and return."""
+    from gedsi_bot.sandbox.telegram.runner import serve  # noqa: PLC0415
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

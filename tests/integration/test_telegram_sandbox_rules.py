@@ -18,7 +18,6 @@ from PIL import Image
 
 from gedsi_bot.sandbox.telegram import SandboxClient, TelegramSandbox
 
-
 TLS = ssl.create_default_context()  # built once: a context per client costs ~80 ms
 
 
@@ -253,8 +252,10 @@ def test_markdown_v2_reserved_character_must_be_escaped(api: Api, ana: int) -> N
 
     assert refusal(response) == (
         400,
-        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
-        "with the preceding '\\'",
+        (
+            "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
+            "with the preceding '\\'"
+        ),
     )
 
 
@@ -300,8 +301,10 @@ def test_empty_callback_data_makes_a_text_button(api: Api, ana: int) -> None:
 
     assert refusal(response) == (
         400,
-        "Bad Request: can't parse inline keyboard button: "
-        "Text buttons are unallowed in the inline keyboard",
+        (
+            "Bad Request: can't parse inline keyboard button: "
+            "Text buttons are unallowed in the inline keyboard"
+        ),
     )
 
 
@@ -329,8 +332,10 @@ def test_inline_keyboard_must_be_rows_of_buttons(api: Api, ana: int) -> None:
 
     assert refusal(response) == (
         400,
-        'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
-        "must be an Array of Arrays",
+        (
+            'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
+            "must be an Array of Arrays"
+        ),
     )
 
 
@@ -493,8 +498,10 @@ def test_editing_without_a_change_is_refused(api: Api, ana: int) -> None:
 
     assert refusal(response) == (
         400,
-        "Bad Request: message is not modified: specified new message content and reply markup "
-        "are exactly the same as a current content and reply markup of the message",
+        (
+            "Bad Request: message is not modified: specified new message content and reply markup "
+            "are exactly the same as a current content and reply markup of the message"
+        ),
     )
 
 
