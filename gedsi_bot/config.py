@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gedsi_bot.domain.meetings import MeetingOptions, Recording, is_email
 from gedsi_bot.errors import MissingCredentials
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -59,6 +60,27 @@ class Settings(BaseSettings):
     zoom_client_secret: SecretStr | None = Field(None, validation_alias=_env("ZOOM_CLIENT_SECRET"))
     zoom_api_url: str = Field(ZOOM_API_URL, validation_alias=_env("GEDSI_ZOOM_API_URL"))
     zoom_oauth_url: str = Field(ZOOM_OAUTH_URL, validation_alias=_env("GEDSI_ZOOM_OAUTH_URL"))
+    # The Zoom user who hosts the meetings: "me" (the app's owner), a user id or an e-mail.
+    zoom_user: str = Field("me", min_length=1, validation_alias=_env("GEDSI_ZOOM_USER"))
+    zoom_recording: Literal["none", "local", "cloud"] = Field(
+        "none", validation_alias=_env("GEDSI_ZOOM_RECORDING")
+    )
+    zoom_alternative_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=_env("GEDSI_ZOOM_ALTERNATIVE_HOSTS")
+    )
+    # Personal join links (Zoom registration) instead of one link for everybody.
+    zoom_registration: bool = Field(
+        default=False, validation_alias=_env("GEDSI_ZOOM_REGISTRATION")
+    )
+    # Zoom wants an e-mail per registrant; participants get peserta-<id>@<this domain>.
+    zoom_registrant_domain: str = Field(
+        "peserta.invalid",
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$",
+        validation_alias=_env("GEDSI_ZOOM_REGISTRANT_DOMAIN"),
+    )
+    zoom_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, validation_alias=_env("GEDSI_ZOOM_TIMEOUT")
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -68,6 +90,18 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts if part)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("zoom_alternative_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = (part.strip() for part in value.replace(";", ",").split(","))
+            value = tuple(part for part in parts if part)
+        if isinstance(value, tuple | list):
+            for email in value:
+                if not isinstance(email, str) or not is_email(email):
+                    raise ValueError(f"not an e-mail address: {email!r}")
         return value
 
     @field_validator("telegram_api_url", "zoom_api_url", "zoom_oauth_url")
@@ -93,6 +127,17 @@ class Settings(BaseSettings):
                 "Zoom", ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
             )
         return self.zoom_account_id, self.zoom_client_id, self.zoom_client_secret
+
+    @property
+    def meeting_options(self) -> MeetingOptions:
+        """How meetings are set up at Zoom, from the ``GEDSI_ZOOM_*`` settings."""
+        return MeetingOptions(
+            user_id=self.zoom_user,
+            recording=Recording(self.zoom_recording),
+            alternative_hosts=self.zoom_alternative_hosts,
+            registration=self.zoom_registration,
+            registrant_email_domain=self.zoom_registrant_domain,
+        )
 
     def require_telegram_token(self) -> SecretStr:
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
