@@ -1,10 +1,12 @@
-"""``gedsi-bot sandbox …``: local stand-ins for Telegram (and Zoom) to test, demo and rehearse."""
+"""``gedsi-bot sandbox …``: local stand-ins for Telegram and Zoom to test, demo and rehearse."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import signal
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +23,7 @@ from gedsi_bot.sandbox.telegram.defaults import (
 
 if TYPE_CHECKING:
     from gedsi_bot.sandbox.telegram.state import SandboxConfig
+    from gedsi_bot.sandbox.zoom import ZoomSandbox
 
 sandbox_app = typer.Typer(
     help="Local Telegram and Zoom servers for tests, demos and rehearsals.", no_args_is_help=True
@@ -105,6 +108,80 @@ async def _serve_until_signalled(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await serve(config, host=host, port=port, stop=stop, ready=ready)
+
+
+# The sandbox's own defaults, repeated so that every other command starts without tornado.
+_ACCOUNT_ID, _CLIENT_ID, _CLIENT_SECRET = "sandbox-account", "sandbox-client", "sandbox-secret"
+
+
+@sandbox_app.command("zoom")
+def sandbox_zoom(
+    *,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8082,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    account_id: Annotated[str, typer.Option(help="The account id it accepts.")] = _ACCOUNT_ID,
+    client_id: Annotated[str, typer.Option(help="The client id it accepts.")] = _CLIENT_ID,
+    client_secret: Annotated[
+        str, typer.Option(help="The client secret it accepts.")
+    ] = _CLIENT_SECRET,
+    token_lifetime: Annotated[
+        int, typer.Option(min=1, help="Seconds an access token lives (Zoom: 3600).")
+    ] = 3600,
+    daily_limit: Annotated[
+        int, typer.Option(min=0, help="Meeting creates/updates per user per day (Zoom: 100).")
+    ] = 100,
+) -> None:
+    """Run a Zoom API server on this machine until Ctrl-C (control API under /sandbox/)."""
+    from gedsi_bot.sandbox.zoom import SandboxConfig, ZoomSandbox  # noqa: PLC0415 - tornado
+
+    config = common.settings()
+    sandbox = ZoomSandbox(
+        SandboxConfig(
+            account_id=account_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_lifetime=token_lifetime,
+            daily_limit=daily_limit,
+        ),
+        host=host,
+        port=port,
+    )
+
+    def announce() -> None:
+        typer.echo(t("zoom.sandbox.running", config.language, url=sandbox.url))
+        for name, value in (
+            ("GEDSI_ZOOM_API_URL", sandbox.api_url),
+            ("GEDSI_ZOOM_OAUTH_URL", sandbox.oauth_url),
+            ("ZOOM_ACCOUNT_ID", account_id),
+            ("ZOOM_CLIENT_ID", client_id),
+            ("ZOOM_CLIENT_SECRET", client_secret),
+        ):
+            typer.echo(f"{name}={value}")
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(_serve_zoom_until_stopped(sandbox, announce))
+    except OSError as error:
+        common.echo_err(
+            t(
+                "zoom.sandbox.cannot_listen",
+                config.language,
+                host=host,
+                port=port,
+                reason=error.strerror or error,
+            )
+        )
+        raise typer.Exit(1) from None
+    typer.echo(t("zoom.sandbox.stopped", config.language))
+
+
+async def _serve_zoom_until_stopped(sandbox: ZoomSandbox, announce: Callable[[], None]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    await sandbox.serve(stop, ready=announce)
 
 
 def register(app: typer.Typer) -> None:
