@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL, and the
-Telegram sandbox.
+Telegram and Zoom sandboxes.
 
 Each test runs inside a transaction that is rolled back, so tests never see each other's
 rows. PostgreSQL runs get a schema of their own, so parallel runs on one server do not meet.
@@ -17,6 +17,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gedsi_bot.sandbox.telegram import SandboxClient, TelegramSandbox
+from gedsi_bot.sandbox.zoom import SandboxConfig as ZoomSandboxConfig
+from gedsi_bot.sandbox.zoom import ZoomSandbox
 from gedsi_bot.store.engine import Database, create_database_engine, upgrade
 
 PG_URL_VARIABLE = "GEDSI_TEST_DATABASE_URL"
@@ -116,3 +118,20 @@ def telegram_users(telegram_sandbox: TelegramSandbox) -> Iterator[SandboxClient]
     """The simulation client of ``telegram_sandbox``: create users, act as them, read chats."""
     with telegram_sandbox.client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def zoom_server() -> Iterator[ZoomSandbox]:
+    """One Zoom sandbox on a free port for the whole run (see ``zoom_sandbox``)."""
+    with ZoomSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def zoom_sandbox(zoom_server: ZoomSandbox) -> ZoomSandbox:
+    """The Zoom API sandbox with a fresh account: no meetings, tokens, faults or counters.
+
+    Point a client at ``.api_url`` and ``.oauth_url`` with ``.config``'s credentials.
+    """
+    zoom_server.reset(ZoomSandboxConfig())
+    return zoom_server

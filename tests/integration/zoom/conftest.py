@@ -1,16 +1,16 @@
-"""A Zoom sandbox on loopback for the whole run, reset before every test, and clients for it."""
+"""Clients for the Zoom sandbox of ``tests/conftest.py``, and the bundled catalog."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from gedsi_bot.catalog import load_catalog
 from gedsi_bot.domain.series import Catalog
-from gedsi_bot.sandbox.zoom import SandboxConfig, ZoomSandbox
+from gedsi_bot.sandbox.zoom import ZoomSandbox
 from gedsi_bot.zoom import RetryPolicy, ZoomClient
 from tests.conftest import BUNDLED_CATALOG
 
@@ -20,17 +20,10 @@ FAST_RETRIES = RetryPolicy(
 TIMEOUT = httpx.Timeout(2.0)
 
 
-@pytest.fixture(scope="session")
-def zoom_server() -> Iterator[ZoomSandbox]:
-    with ZoomSandbox() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def zoom(zoom_server: ZoomSandbox) -> ZoomSandbox:
-    """The sandbox with a fresh account: no meetings, tokens, faults or counters."""
-    zoom_server.reset(SandboxConfig())
-    return zoom_server
+def zoom(zoom_sandbox: ZoomSandbox) -> ZoomSandbox:
+    """The shared Zoom sandbox (``tests/conftest.py``), fresh for this test."""
+    return zoom_sandbox
 
 
 def make_client(zoom: ZoomSandbox, **kwargs: object) -> ZoomClient:
