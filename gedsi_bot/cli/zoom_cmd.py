@@ -28,6 +28,7 @@ from gedsi_bot.services.meetings import (
     NoMeeting,
     SessionClosed,
     cancel_meeting,
+    describe_problem,
     ensure_meeting,
     fresh_host_url,
     import_attendance,
@@ -47,21 +48,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def problem_text(error: Exception, language: Language) -> str | None:
-    """The office's message for a meeting problem it can fix, or ``None`` for other errors."""
-    if isinstance(error, InvalidMeeting):
-        return t(f"zoom.problem.{error.problem.value}", language)
-    if isinstance(error, SessionClosed):
-        status = t(f"cli.status.{error.status.value}", language)
-        return t("zoom.problem.session_closed", language, number=error.number, status=status)
-    if isinstance(error, NoMeeting):
-        return t("zoom.problem.no_meeting", language, number=error.number)
-    if isinstance(error, HasApiMeeting):
-        shown = format_meeting_id(error.meeting_id)
-        return t("zoom.problem.has_api_meeting", language, number=error.number, meeting_id=shown)
-    return None
-
-
 @contextlib.contextmanager
 def _told(config: Settings, plan: Catalog) -> Iterator[None]:
     """Say Zoom's refusals and the office's mistakes in its language, with the right exit code."""
@@ -71,7 +57,7 @@ def _told(config: Settings, plan: Catalog) -> Iterator[None]:
         common.echo_err(describe(error, config.language, zone=plan.series.zone))
         raise typer.Exit(1) from None
     except (InvalidMeeting, SessionClosed, NoMeeting, HasApiMeeting) as error:
-        common.echo_err(problem_text(error, config.language) or str(error))
+        common.echo_err(describe_problem(error, config.language) or str(error))
         raise typer.Exit(2) from None
 
 

@@ -41,9 +41,11 @@ from gedsi_bot.domain.model import (
     RegistrationStatus,
     Session,
     SessionStatus,
+    format_meeting_id,
 )
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import InvalidInput, MissingCredentials
+from gedsi_bot.locale import Language, t
 from gedsi_bot.store import Database
 from gedsi_bot.store.meetings import (
     ADMIN_ATTENDANCE,
@@ -103,6 +105,21 @@ class InvalidMeeting(InvalidInput):
     def __init__(self, problem: MeetingProblem) -> None:
         super().__init__(f"invalid meeting: {problem.value}")
         self.problem = problem
+
+
+def describe_problem(error: Exception, language: Language) -> str | None:
+    """The office's message for a meeting problem it can fix, or ``None`` for other errors."""
+    if isinstance(error, InvalidMeeting):
+        return t(f"zoom.problem.{error.problem.value}", language)
+    if isinstance(error, SessionClosed):
+        status = t(f"cli.status.{error.status.value}", language)
+        return t("zoom.problem.session_closed", language, number=error.number, status=status)
+    if isinstance(error, NoMeeting):
+        return t("zoom.problem.no_meeting", language, number=error.number)
+    if isinstance(error, HasApiMeeting):
+        shown = format_meeting_id(error.meeting_id)
+        return t("zoom.problem.has_api_meeting", language, number=error.number, meeting_id=shown)
+    return None
 
 
 # --- results ---------------------------------------------------------------------------------

@@ -208,3 +208,25 @@ def test_sandbox_command_defaults_match_the_sandbox() -> None:
         defaults.client_id,
         defaults.client_secret,
     ) == (sandbox_cmd._ACCOUNT_ID, sandbox_cmd._CLIENT_ID, sandbox_cmd._CLIENT_SECRET)
+
+
+@pytest.mark.parametrize("problem", list(MeetingProblem))
+def test_every_meeting_problem_has_a_message(problem: MeetingProblem) -> None:
+    from gedsi_bot.services.meetings import InvalidMeeting, describe_problem
+
+    assert describe_problem(InvalidMeeting(problem), "id")
+    assert describe_problem(InvalidMeeting(problem), "en")
+
+
+def test_problem_messages_name_the_session_and_meeting() -> None:
+    from gedsi_bot.domain.model import SessionStatus
+    from gedsi_bot.services.meetings import HasApiMeeting, SessionClosed, describe_problem
+
+    assert describe_problem(HasApiMeeting(7, "81234567890"), "id") == (
+        "Sesi #7 sudah punya rapat Zoom buatan gedsi-bot (812 3456 7890). "
+        "Hapus dulu dengan: gedsi-bot zoom delete 7"
+    )
+    assert describe_problem(SessionClosed(7, SessionStatus.CANCELLED), "id") == (
+        "Sesi #7 berstatus batal; sesi ini tidak diberi rapat Zoom."
+    )
+    assert describe_problem(ValueError("x"), "id") is None
