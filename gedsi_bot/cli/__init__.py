@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from gedsi_bot import __version__
-from gedsi_bot.cli import catalog_cmd, db_cmd, sandbox_cmd, sessions_cmd, zoom_cmd
+from gedsi_bot.cli import catalog_cmd, db_cmd, run_cmd, sandbox_cmd, sessions_cmd, zoom_cmd
 from gedsi_bot.cli.common import database_unavailable, fail
 from gedsi_bot.errors import GedsiError
 
@@ -45,6 +45,7 @@ def _root(
 
 catalog_cmd.register(app)
 db_cmd.register(app)
+run_cmd.register(app)
 sandbox_cmd.register(app)
 sessions_cmd.register(app)
 zoom_cmd.register(app)

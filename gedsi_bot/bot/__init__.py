@@ -1,0 +1,1 @@
+"""The Telegram bot: the application, its handlers by audience, keyboards and texts."""

@@ -1,0 +1,81 @@
+"""Small helpers every handler module uses: language, services, replies, off-loop calls."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from gedsi_bot.bot.context import Context
+from gedsi_bot.locale import Language, language_for
+from gedsi_bot.services.context import ServiceContext
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def language_of(update: Update) -> Language:
+    """Indonesian, or English for people whose Telegram speaks English."""
+    user = update.effective_user
+    return language_for(user.language_code if user else None)
+
+
+def services(context: Context) -> ServiceContext:
+    return context.bot_data.services
+
+
+def today(ctx: ServiceContext) -> dt.date:
+    """Today's date where the series is held."""
+    return ctx.clock.now().astimezone(ctx.catalog.series.zone).date()
+
+
+def user_id(update: Update) -> int:
+    assert update.effective_user is not None, "participant handlers only take updates from users"
+    return update.effective_user.id
+
+
+def chat_id(update: Update) -> int:
+    assert update.effective_chat is not None, "participant handlers only take updates in chats"
+    return update.effective_chat.id
+
+
+async def run(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call a (blocking) service function in a worker thread, off the event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """A new message in the update's chat."""
+    assert update.effective_chat is not None
+    return await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer a button by editing its message; answer anything else with a new message.
+
+    Editing keeps a form to one message per step, which spares people's screens and the
+    per-chat flood limit.
+    """
+    query = update.callback_query
+    if query is None or query.message is None or not isinstance(query.message, Message):
+        await send(update, text, markup)
+        return
+    await query.answer()
+    try:
+        await query.message.edit_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+async def acknowledge(update: Update, text: str | None = None) -> None:
+    """Stop a pressed button's spinner (with a short notice when ``text`` is given)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
