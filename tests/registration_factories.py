@@ -18,6 +18,7 @@ from gedsi_bot.store.tables import SessionRow
 from tests.conftest import BUNDLED_CATALOG
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)  # Monday 10.00 WIB
+SESSION_START = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)  # Thursday 09.00 WIB
 
 
 @dataclass
@@ -49,7 +50,7 @@ def publish_session(
     *,
     series_id: int,
     code: str,
-    starts_at: dt.datetime = NOW + dt.timedelta(days=17),
+    starts_at: dt.datetime = SESSION_START,
     capacity: int | None = 150,
     meeting: bool = True,
     uses_registration: bool = False,
