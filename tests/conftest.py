@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -104,6 +106,13 @@ def db(database: Database) -> Iterator[Session]:
     """One ORM session inside the test's rolled-back transaction."""
     with database.write() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    """One client for raw HTTP in tests: building a TLS context per client costs ~80 ms."""
+    with httpx.Client(timeout=10, verify=ssl.create_default_context()) as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,12 +20,19 @@ from gedsi_bot.sandbox.telegram import (
     TelegramSandbox,
 )
 
+Call = Callable[..., dict[str, Any]]
 
-def bot_call(sandbox: TelegramSandbox, method: str, **params: Any) -> dict[str, Any]:
-    response = httpx.post(f"{sandbox.api_url}{sandbox.token}/{method}", json=params, timeout=10)
-    body: dict[str, Any] = response.json()
-    assert body["ok"], body
-    return body
+
+@pytest.fixture
+def bot_call(telegram_sandbox: TelegramSandbox, http: httpx.Client) -> Call:
+    """A raw Bot API call: ``bot_call("sendMessage", chat_id=…, text=…)``."""
+    root = f"{telegram_sandbox.api_url}{telegram_sandbox.token}/"
+
+    def bot_call(method: str, **params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = http.post(root + method, json=params).json()
+        return body
+
+    return bot_call
 
 
 def pending(users: SandboxClient, kind: str) -> list[dict[str, Any]]:
@@ -98,7 +106,7 @@ def test_user_sends_a_photo_sticker_voice_document_and_contact(
 
 
 def test_pressing_a_button_sends_the_bot_a_callback_query(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    telegram_users: SandboxClient, bot_call: Call
 ) -> None:
     user = telegram_users.create_user("Citra", started=True)
     markup = {
@@ -108,7 +116,6 @@ def test_pressing_a_button_sends_the_bot_a_callback_query(
         ]
     }
     sent = bot_call(
-        telegram_sandbox,
         "sendMessage",
         chat_id=user.id,
         text="Jenis kelamin?",
@@ -127,13 +134,11 @@ def test_pressing_a_button_sends_the_bot_a_callback_query(
 
 
 def test_only_buttons_the_message_has_can_be_pressed(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    telegram_users: SandboxClient, bot_call: Call
 ) -> None:
     user = telegram_users.create_user("Dina", started=True)
     markup = {"inline_keyboard": [[{"text": "Ya", "callback_data": "yes"}]]}
-    sent = bot_call(
-        telegram_sandbox, "sendMessage", chat_id=user.id, text="?", reply_markup=markup
-    )
+    sent = bot_call("sendMessage", chat_id=user.id, text="?", reply_markup=markup)
 
     with pytest.raises(SandboxError, match="no such button") as refused:
         telegram_users.press_button(user.id, sent["result"]["message_id"], data="no")
@@ -143,15 +148,13 @@ def test_only_buttons_the_message_has_can_be_pressed(
 
 
 def test_buttons_of_a_deleted_message_cannot_be_pressed(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    telegram_users: SandboxClient, bot_call: Call
 ) -> None:
     user = telegram_users.create_user("Eka", started=True)
     markup = {"inline_keyboard": [[{"text": "Ya", "callback_data": "yes"}]]}
-    sent = bot_call(
-        telegram_sandbox, "sendMessage", chat_id=user.id, text="?", reply_markup=markup
-    )
+    sent = bot_call("sendMessage", chat_id=user.id, text="?", reply_markup=markup)
     message_id = sent["result"]["message_id"]
-    bot_call(telegram_sandbox, "deleteMessage", chat_id=user.id, message_id=message_id)
+    bot_call("deleteMessage", chat_id=user.id, message_id=message_id)
 
     with pytest.raises(SandboxError) as refused:
         telegram_users.press_button(user.id, message_id, data="yes")
@@ -159,14 +162,10 @@ def test_buttons_of_a_deleted_message_cannot_be_pressed(
     assert refused.value.status == 404
 
 
-def test_url_button_opens_its_link(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
-) -> None:
+def test_url_button_opens_its_link(telegram_users: SandboxClient, bot_call: Call) -> None:
     user = telegram_users.create_user("Fajar", started=True)
     markup = {"inline_keyboard": [[{"text": "Zoom", "url": "https://zoom.us/j/123"}]]}
-    sent = bot_call(
-        telegram_sandbox, "sendMessage", chat_id=user.id, text="Link", reply_markup=markup
-    )
+    sent = bot_call("sendMessage", chat_id=user.id, text="Link", reply_markup=markup)
 
     pressed = telegram_users.press_button(user.id, sent["result"]["message_id"], text="Zoom")
 
@@ -187,12 +186,10 @@ def test_blocking_tells_the_bot(telegram_users: SandboxClient) -> None:
 
 
 def test_wait_returns_as_soon_as_the_messages_arrive(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    bot_call: Call, telegram_users: SandboxClient
 ) -> None:
     user = telegram_users.create_user("Hana", started=True)
-    later = threading.Timer(
-        0.2, lambda: bot_call(telegram_sandbox, "sendMessage", chat_id=user.id, text="Akhirnya")
-    )
+    later = threading.Timer(0.2, lambda: bot_call("sendMessage", chat_id=user.id, text="Akhirnya"))
     later.start()
 
     [message] = telegram_users.wait_for_messages(user.id, 1, timeout=5)
@@ -202,10 +199,10 @@ def test_wait_returns_as_soon_as_the_messages_arrive(
 
 
 def test_wait_that_times_out_says_what_arrived(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    bot_call: Call, telegram_users: SandboxClient
 ) -> None:
     user = telegram_users.create_user("Indah", started=True)
-    bot_call(telegram_sandbox, "sendMessage", chat_id=user.id, text="Satu-satunya")
+    bot_call("sendMessage", chat_id=user.id, text="Satu-satunya")
 
     with pytest.raises(SandboxTimeout, match="1 of 2 messages") as waited:
         telegram_users.wait_for_messages(user.id, 2, timeout=0.2)
@@ -227,17 +224,15 @@ def test_group_messages_reach_the_bot_from_members(telegram_users: SandboxClient
 
 
 def test_command_menu_follows_scope_and_language(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
+    telegram_users: SandboxClient, bot_call: Call
 ) -> None:
     admin = telegram_users.create_user("Admin", language_code="id")
     guest = telegram_users.create_user("Guest", language_code="en")
     bot_call(
-        telegram_sandbox,
         "setMyCommands",
         commands=[{"command": "daftar", "description": "Daftar"}],
     )
     bot_call(
-        telegram_sandbox,
         "setMyCommands",
         commands=[{"command": "laporan", "description": "Laporan"}],
         scope={"type": "chat", "chat_id": admin.id},
@@ -247,19 +242,15 @@ def test_command_menu_follows_scope_and_language(
     assert [c["command"] for c in telegram_users.commands(guest.id)] == ["daftar"]
 
 
-def test_stats_count_accepted_and_refused(
-    telegram_sandbox: TelegramSandbox, telegram_users: SandboxClient
-) -> None:
+def test_stats_count_accepted_and_refused(telegram_users: SandboxClient, bot_call: Call) -> None:
     user = telegram_users.create_user("Kiki", started=True)
     stranger = telegram_users.create_user("Lala")
-    bot_call(telegram_sandbox, "sendMessage", chat_id=user.id, text="ok")
-    httpx.post(
-        f"{telegram_sandbox.api_url}{telegram_sandbox.token}/sendMessage",
-        json={"chat_id": stranger.id, "text": "no"},
-    )
+    bot_call("sendMessage", chat_id=user.id, text="ok")
+    refused = bot_call("sendMessage", chat_id=stranger.id, text="no")
 
     stats = telegram_users.stats()
 
+    assert refused["error_code"] == 403
     assert (stats.accepted, stats.forbidden, stats.errors, stats.messages_accepted) == (
         {"sendMessage": 1},
         {"not_started": 1},
