@@ -22,7 +22,6 @@ from gedsi_bot.sandbox.telegram.defaults import (
 )
 
 if TYPE_CHECKING:
-    from gedsi_bot.sandbox.telegram.state import SandboxConfig
     from gedsi_bot.sandbox.zoom import ZoomSandbox
 
 sandbox_app = typer.Typer(
@@ -82,8 +81,10 @@ def sandbox_telegram(
             typer.echo(t("sandbox.telegram.flood_scaled", language, factor=flood_scale))
         typer.echo(t("sandbox.telegram.stop_hint", language), nl=True)
 
+    from gedsi_bot.sandbox.telegram.runner import serve_until_signalled  # noqa: PLC0415
+
     try:
-        asyncio.run(_serve_until_signalled(config, host=host, port=port, ready=announce))
+        asyncio.run(serve_until_signalled(config, host=host, port=port, ready=announce))
     except OSError as error:
         raise GedsiError(
             t(
@@ -95,19 +96,6 @@ def sandbox_telegram(
             )
         ) from error
     typer.echo(t("sandbox.telegram.stopped", language))
-
-
-async def _serve_until_signalled(
-    config: SandboxConfig, *, host: str, port: int, ready: Callable[[str], None]
-) -> None:
-    """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every connection and return."""
-    from gedsi_bot.sandbox.telegram.runner import serve  # noqa: PLC0415
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await serve(config, host=host, port=port, stop=stop, ready=ready)
 
 
 # The sandbox's own defaults, repeated so that every other command starts without tornado.

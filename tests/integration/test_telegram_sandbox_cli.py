@@ -1,4 +1,5 @@
-"""``gedsi-bot sandbox telegram`` starts a working server and stops cleanly on a signal."""
+"""``gedsi-bot sandbox telegram`` (and a sandbox in its own process) starts a working server and
+stops cleanly on a signal."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gedsi_bot.sandbox.telegram import DEFAULT_TOKEN
+from gedsi_bot.sandbox.telegram import DEFAULT_TOKEN, FloodLimits, SandboxConfig, TelegramSandbox
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +108,15 @@ def test_cli_refuses_a_port_in_use(
     assert result.returncode == 1
     assert f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sandbox_runs_in_a_process_of_its_own(http: httpx.Client) -> None:
+    config = SandboxConfig(bot_username="uji_proses_bot", flood=FloodLimits(chat_burst=7))
+
+    with TelegramSandbox(config, separate_process=True) as sandbox, sandbox.client() as users:
+        me = http.get(f"{sandbox.api_url}{sandbox.token}/getMe").json()["result"]
+        limits = users.flood_limits()
+
+    assert (me["username"], limits.chat_burst) == ("uji_proses_bot", 7)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = sandbox.url

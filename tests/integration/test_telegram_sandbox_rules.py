@@ -416,6 +416,24 @@ def test_file_attached_by_name_is_used(api: Api, ana: int) -> None:
     assert response.json()["result"]["document"]["file_name"] == "laporan.csv"
 
 
+def test_upload_over_50_mb_is_too_large(api: Api, ana: int) -> None:
+    response = api.upload(
+        "sendDocument", "document", bytes(50 * 1024 * 1024 + 1), "rekaman.bin", chat_id=str(ana)
+    )
+
+    assert refusal(response) == (413, "Request Entity Too Large")
+
+
+def test_file_over_20_mb_cannot_be_downloaded_by_the_bot(api: Api, ana: int) -> None:
+    sent = api.upload(
+        "sendDocument", "document", bytes(20 * 1024 * 1024 + 1), "arsip.zip", chat_id=str(ana)
+    ).json()
+
+    response = api.json("getFile", file_id=sent["result"]["document"]["file_id"])
+
+    assert refusal(response) == (400, "Bad Request: file is too big")
+
+
 def test_unknown_file_id_cannot_be_downloaded(api: Api) -> None:
     assert refusal(api.json("getFile", file_id="nope")) == (400, "Bad Request: invalid file_id")
 

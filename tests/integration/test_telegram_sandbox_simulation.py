@@ -68,12 +68,24 @@ def test_many_users_are_created_at_once(telegram_users: SandboxClient) -> None:
     assert (len({user.id for user in users}), users[-1].first_name) == (200, "Peserta 200")
 
 
-def test_start_payload_must_fit_a_telegram_link(telegram_users: SandboxClient) -> None:
+def test_start_payload_travels_from_the_link(telegram_users: SandboxClient) -> None:
     user = telegram_users.create_user("Ana")
 
     telegram_users.start(user.id, "daftar_" + "a" * 57)
 
     assert pending(telegram_users, "message")[0]["text"] == "/start daftar_" + "a" * 57
+
+
+@pytest.mark.parametrize("payload", ["daftar_" + "a" * 58, "daftar sesi", "daftar#4"])
+def test_start_payload_must_fit_a_telegram_link(
+    telegram_users: SandboxClient, payload: str
+) -> None:
+    user = telegram_users.create_user("Ana")
+
+    with pytest.raises(SandboxError, match="start payload") as refused:
+        telegram_users.start(user.id, payload)
+
+    assert (refused.value.status, telegram_users.pending_updates()) == (400, [])
 
 
 def test_user_sends_a_photo_sticker_voice_document_and_contact(

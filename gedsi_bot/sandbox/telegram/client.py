@@ -722,8 +722,9 @@ class SandboxClient:
         return self._run(_Ops.send(user_id, {"kind": "text", "text": text, "chat_id": chat_id}))
 
     def start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
-        """The user presses START, from a plain link or a ``t.me/<bot>?start=<payload>`` link."""
-        return self.send_command(user_id, "start", payload)
+        """The user presses START, from a plain link or a ``t.me/<bot>?start=<payload>`` link
+        (``SandboxError`` if the payload could not travel in such a link)."""
+        return self._run(_Ops.send(user_id, {"kind": "start", "payload": payload}))
 
     def send_photo(
         self,
@@ -980,7 +981,7 @@ class AsyncSandboxClient:
         return await self._run(_Ops.send(user_id, spec))
 
     async def start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
-        return await self.send_command(user_id, "start", payload)
+        return await self._run(_Ops.send(user_id, {"kind": "start", "payload": payload}))
 
     async def send_photo(
         self,

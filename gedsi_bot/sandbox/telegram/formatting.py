@@ -37,6 +37,8 @@ _SIMPLE_TAGS = {
 _HTML_TAGS = frozenset({*_SIMPLE_TAGS, "a", "code", "pre", "tg-emoji", "blockquote"})
 _ATTRIBUTE_VALUE = re.compile(r"[A-Za-z0-9.\-]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_HTML_SPECIAL = re.compile("[<&]")
 
 # Entity types a bot may set itself; the detected kinds (url, mention, …) are recomputed.
 _SETTABLE_TYPES = frozenset(
@@ -64,7 +66,9 @@ _NO_DETECTION_INSIDE = frozenset({"code", "pre", "text_link", "text_mention", "c
 
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 def _byte_offset(text: str, index: int) -> int:
@@ -239,25 +243,26 @@ def _parse_end_tag(
 
 def _parse_html(text: str) -> tuple[str, list[Entity]]:
     n = len(text)
-    out: list[str] = []
+    out: list[str] = []  # pieces of the result
     units = 0
     # (tag, argument, utf16 start, index in out, begin index in text)
     stack: list[tuple[str, str, int, int, int]] = []
     raw: list[tuple[str, int, int, str, str]] = []  # (tag, offset, length, argument, content)
     i = 0
     while i < n:
-        char = text[i]
-        if char == "&":
+        special = _HTML_SPECIAL.search(text, i)
+        stop = n if special is None else special.start()
+        if stop > i:  # plain text up to the next '<' or '&', taken in one piece
+            piece = text[i:stop]
+            out.append(piece)
+            units += utf16_len(piece)
+            i = stop
+            continue
+        if text[i] == "&":
             decoded = _decode_entity(text, i)
-            if decoded is not None:
-                out.append(decoded[0])
-                units += 2 if ord(decoded[0]) > 0xFFFF else 1
-                i = decoded[1]
-                continue
-        if char != "<":
-            out.append(char)
-            units += 2 if ord(char) > 0xFFFF else 1
-            i += 1
+            piece, i = decoded if decoded is not None else ("&", i + 1)
+            out.append(piece)
+            units += utf16_len(piece)
             continue
         begin = i
         if i + 1 < n and text[i + 1] == "/":
@@ -485,11 +490,12 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _TRAILING_PUNCTUATION = ".,;:!?)'\""
+_DETECTION_HINT = re.compile(r"[@#$/.:]")
 
 
 def detect_entities(text: str, entities: list[Entity]) -> list[Entity]:
     """``entities`` plus what Telegram finds by itself (URLs, mentions, commands, …)."""
-    if not text or not any(char in text for char in "@#$/.:"):
+    if not text or not _DETECTION_HINT.search(text):
         return entities
     offsets = _utf16_offsets(text)
     blocked = [
@@ -513,8 +519,10 @@ def detect_entities(text: str, entities: list[Entity]) -> list[Entity]:
     return sort_entities(entities + found) if found else entities
 
 
-def _utf16_offsets(text: str) -> list[int]:
+def _utf16_offsets(text: str) -> range | list[int]:
     """UTF-16 offset of every code point index of ``text`` (and of its end)."""
+    if not _ASTRAL.search(text):
+        return range(len(text) + 1)  # no surrogate pairs: offsets are the indices
     offsets = [0] * (len(text) + 1)
     units = 0
     for index, char in enumerate(text):

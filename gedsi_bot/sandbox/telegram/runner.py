@@ -10,6 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -64,6 +68,17 @@ async def _shut_down(world: World, server: Any) -> None:
         await asyncio.wait_for(server.close_all_connections(), _STOP_TIMEOUT)
 
 
+async def serve_until_signalled(
+    config: SandboxConfig, *, host: str, port: int, ready: Callable[[str], None]
+) -> None:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every connection and return."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(config, host=host, port=port, stop=stop, ready=ready)
+
+
 def _url_host(host: str) -> str:
     if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard, not binding it
         return "127.0.0.1"
@@ -71,12 +86,13 @@ def _url_host(host: str) -> str:
 
 
 class TelegramSandbox:
-    """A Telegram Bot API sandbox in a background thread.
+    """A Telegram Bot API sandbox in a background thread, or in a process of its own.
 
     ``with TelegramSandbox() as sandbox:`` starts it; ``sandbox.url`` is its root,
     ``sandbox.token`` the bot's token, ``sandbox.client()`` a simulation client. Point
     python-telegram-bot at it with ``Bot(sandbox.token, base_url=sandbox.api_url,
-    base_file_url=sandbox.file_url)``.
+    base_file_url=sandbox.file_url)``. ``separate_process=True`` runs the server in its own
+    Python process, so a load test's clients and the server do not share one interpreter lock.
     """
 
     def __init__(
@@ -86,6 +102,7 @@ class TelegramSandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         flood: FloodLimits | None = None,
+        separate_process: bool = False,
     ) -> None:
         config = config or SandboxConfig()
         if flood is not None:
@@ -93,8 +110,10 @@ class TelegramSandbox:
         self.config = config
         self._host = host
         self._port = port
+        self._separate = separate_process
         self._url: str | None = None
         self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[str] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
@@ -121,9 +140,17 @@ class TelegramSandbox:
     def token(self) -> str:
         return self.config.token
 
+    @property
+    def process_id(self) -> int | None:
+        """The server's process id when it runs in a process of its own (for CPU figures)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> Self:
-        if self._thread is not None:
+        if self._thread is not None or self._process is not None:
             raise RuntimeError("the Telegram sandbox is already running")
+        if self._separate:
+            self._start_process()
+            return self
         self._thread = threading.Thread(target=self._run, name="telegram-sandbox", daemon=True)
         self._thread.start()
         if not self._started.wait(_START_TIMEOUT):
@@ -133,6 +160,25 @@ class TelegramSandbox:
             self._thread = None
             raise RuntimeError("the Telegram sandbox could not start") from self._failure
         return self
+
+    def _start_process(self) -> None:
+        arguments = json.dumps(
+            {"config": self.config.as_json(), "host": self._host, "port": self._port}
+        )
+        process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
+            [sys.executable, "-m", "gedsi_bot.sandbox.telegram", arguments],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        first_line = process.stdout.readline().strip()
+        if not first_line.startswith("http"):
+            process.kill()
+            process.wait()
+            process.stdout.close()
+            raise RuntimeError("the Telegram sandbox process could not start")
+        self._process = process
+        self._url = first_line
 
     def _run(self) -> None:
         try:
@@ -152,7 +198,9 @@ class TelegramSandbox:
         await serve(self.config, host=self._host, port=self._port, stop=self._stop, ready=ready)
 
     def stop(self) -> None:
-        """Stop the server and wait for its thread; safe to call twice."""
+        """Stop the server and wait for its thread or process; safe to call twice."""
+        if self._process is not None:
+            self._stop_process(self._process)
         thread, loop, stop = self._thread, self._loop, self._stop
         if thread is None:
             return
@@ -165,6 +213,18 @@ class TelegramSandbox:
         self._thread = None
         self._url = None
         self._started.clear()
+
+    def _stop_process(self, process: subprocess.Popen[str]) -> None:
+        process.terminate()
+        try:
+            process.wait(_STOP_TIMEOUT + 5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        self._process = None
+        self._url = None
 
     def client(self, *, timeout: float = 30.0) -> SandboxClient:
         return SandboxClient(self.url, timeout=timeout)

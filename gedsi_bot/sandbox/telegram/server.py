@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -245,6 +246,13 @@ class SimulationHandler(_JsonHandler):
             except ValueError as error:
                 raise SimulationError(400, str(error)) from None
             self.world.flood.configure(limits)
+        timeout = body.get("callback_timeout")
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+                raise SimulationError(400, "callback_timeout must be a positive number")
+            self.world.config = dataclasses.replace(
+                self.world.config, callback_timeout=float(timeout)
+            )
         return await self.config(match)
 
     @_route("GET", "/stats")

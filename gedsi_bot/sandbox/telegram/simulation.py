@@ -36,7 +36,6 @@ from gedsi_bot.sandbox.telegram.state import (
 
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_COMMAND = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _CHAT_TYPES = frozenset({"group", "supergroup", "channel"})
 _BOT_STATUSES = frozenset({"administrator", "member", "left", "kicked"})
@@ -224,13 +223,14 @@ class Simulation:
         return chat
 
     def send(self, user_id: int, spec: dict[str, Any]) -> dict[str, Any]:
-        """The user sends one message; ``kind`` is text, photo, sticker, voice, document or
-        contact. Returns the ``Message`` and the ``update_id`` it reached the bot with."""
+        """The user sends one message; ``kind`` is text, start, photo, sticker, voice, document
+        or contact. Returns the ``Message`` and the ``update_id`` it reached the bot with."""
         user = self._user(user_id)
         chat = self._chat_of(user, spec)
         kind = spec.get("kind", "text")
         builders = {
             "text": self._text,
+            "start": self._start,
             "photo": self._photo,
             "sticker": self._sticker,
             "voice": self._voice,
@@ -273,6 +273,16 @@ class Simulation:
         if entities:
             content["entities"] = entities
         return content
+
+    def _start(self, user: SimUser, spec: dict[str, Any]) -> dict[str, Any]:
+        """START pressed, from a plain link or ``t.me/<bot>?start=<payload>``; Telegram passes
+        a payload only if it is 1-64 of ``A-Z a-z 0-9 _ -``."""
+        payload = spec.get("payload")
+        if payload is None or payload == "":
+            return self._text(user, {"text": "/start"})
+        if not isinstance(payload, str) or not _START_PAYLOAD.match(payload):
+            raise _invalid("a start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -")
+        return self._text(user, {"text": f"/start {payload}"})
 
     def _caption(self, spec: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         caption = spec.get("caption")

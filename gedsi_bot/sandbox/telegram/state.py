@@ -8,6 +8,7 @@ in place: an edit stores a new dict, so the event log can keep every version wit
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import time
@@ -69,6 +70,13 @@ class SandboxConfig:
     flood: FloodLimits = field(default_factory=FloodLimits)
     callback_timeout: float = 15.0
     webhook_retry_delay: float = 0.2
+
+    def as_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "flood": self.flood.as_json()}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> SandboxConfig:
+        return cls(**{**value, "flood": FloodLimits.from_json(value.get("flood", {}))})
 
     @property
     def bot_id(self) -> int:
@@ -353,11 +361,21 @@ class World:
         self.changes.notify()
 
     def bot_json(self) -> dict[str, Any]:
-        return {
-            "id": self.config.bot_id,
+        """The bot as a ``User``; shared by every message, so never to be changed in place."""
+        return self._bot_json
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: SandboxConfig) -> None:
+        self._config = config
+        self._bot_json = {
+            "id": config.bot_id,
             "is_bot": True,
-            "first_name": self.config.bot_first_name,
-            "username": self.config.bot_username,
+            "first_name": config.bot_first_name,
+            "username": config.bot_username,
         }
 
     def log_event(self, chat: Chat, action: str, message: dict[str, Any]) -> None:
