@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +15,7 @@ import typer
 
 from gedsi_bot.cli import common
 from gedsi_bot.errors import GedsiError, InvalidInput
-from gedsi_bot.locale import t
+from gedsi_bot.locale import Language, t
 from gedsi_bot.sandbox.telegram.defaults import (
     DEFAULT_BOT_NAME,
     DEFAULT_BOT_USERNAME,
@@ -22,6 +23,7 @@ from gedsi_bot.sandbox.telegram.defaults import (
 )
 
 if TYPE_CHECKING:
+    from gedsi_bot.sandbox.telegram.client import ReceivedMessage, SandboxClient
     from gedsi_bot.sandbox.zoom import ZoomSandbox
 
 sandbox_app = typer.Typer(
@@ -170,6 +172,251 @@ async def _serve_zoom_until_stopped(sandbox: ZoomSandbox, announce: Callable[[],
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(signum, stop.set)
     await sandbox.serve(stop, ready=announce)
+
+
+# --- playing participants in a running Telegram sandbox, for rehearsals ----------------------
+
+user_app = typer.Typer(
+    help="Play participants in a running Telegram sandbox: create, write, press buttons, read.",
+    no_args_is_help=True,
+)
+sandbox_app.add_typer(user_app, name="user")
+
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8081"
+UrlOption = Annotated[
+    str,
+    typer.Option("--url", help="Address of the Telegram sandbox (gedsi-bot sandbox telegram)."),
+]
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for the bot's answer.", min=0)
+]
+UserId = Annotated[int, typer.Argument(help="The participant's Telegram id (see: user list).")]
+_GRACE = 0.5  # after the first answer, how long further messages of the same answer may take
+
+
+def _simulation(url: str) -> SandboxClient:
+    from gedsi_bot.sandbox.telegram.client import SandboxClient  # noqa: PLC0415
+
+    return SandboxClient(url)
+
+
+def _act(url: str, action: Callable[[SandboxClient, Language], None]) -> None:
+    """Run ``action`` against the sandbox, turning its refusals into the office's words."""
+    import httpx  # noqa: PLC0415
+
+    from gedsi_bot.sandbox.telegram.client import SandboxError  # noqa: PLC0415
+
+    language = common.settings().language
+    try:
+        with _simulation(url) as simulation:
+            action(simulation, language)
+    except httpx.TransportError as error:
+        raise GedsiError(t("sandbox.user.unreachable", language, url=url)) from error
+    except SandboxError as error:
+        raise InvalidInput(t("sandbox.user.refused", language, message=error.message)) from error
+
+
+def _last_event(simulation: SandboxClient, chat_id: int) -> int:
+    events = simulation.events(chat_id)
+    return events[-1].seq if events else 0
+
+
+def _show_answer(
+    simulation: SandboxClient, chat_id: int, after: int, wait: float, language: Language
+) -> None:
+    """Print what the bot did in the chat after event ``after``, waiting up to ``wait`` s."""
+    from gedsi_bot.sandbox.telegram.client import SandboxTimeout  # noqa: PLC0415
+
+    try:
+        simulation.wait_for_events(chat_id, 1, after=after, timeout=wait)
+    except SandboxTimeout:
+        typer.echo(t("sandbox.user.no_reply", language, seconds=f"{wait:g}"))
+        return
+    time.sleep(_GRACE)
+    for event in simulation.events(chat_id, after=after):
+        key = "sent_message" if event.action == "sent" else event.action
+        typer.echo(t(f"sandbox.user.{key}", language, id=event.message_id))
+        if event.action != "deleted":
+            for line in _describe(event.message, language):
+                typer.echo(f"  {line}")
+
+
+def _describe(message: ReceivedMessage, language: Language) -> list[str]:
+    lines = []
+    if message.kind in ("photo", "sticker", "voice", "contact"):
+        lines.append(t(f"sandbox.user.media.{message.kind}", language))
+    elif message.kind == "document":
+        name = (message.document or {}).get("file_name", "")
+        lines.append(t("sandbox.user.media.document", language, name=name))
+    lines.extend(message.text.splitlines() or ([] if lines else [""]))
+    if message.buttons:
+        labels = "  ".join(f"[{button.text}]" for row in message.buttons for button in row)
+        lines.append(t("sandbox.user.buttons", language, buttons=labels))
+    if message.reply_keyboard:
+        rows = message.reply_keyboard.get("keyboard", [])
+        labels = "  ".join(f"[{button['text']}]" for row in rows for button in row)
+        lines.append(t("sandbox.user.keyboard", language, buttons=labels))
+    return lines
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="First name as Telegram shows it.")],
+    *,
+    last_name: Annotated[str | None, typer.Option(help="Last name.")] = None,
+    username: Annotated[str | None, typer.Option(help="Telegram @username, without @.")] = None,
+    language: Annotated[str, typer.Option(help="The app's language: id or en.")] = "id",
+    url: UrlOption = DEFAULT_SANDBOX_URL,
+) -> None:
+    """Create a participant (who has not started the bot yet)."""
+
+    def add(simulation: SandboxClient, shown: Language) -> None:
+        user = simulation.create_user(
+            name, last_name=last_name, username=username, language_code=language
+        )
+        typer.echo(t("sandbox.user.created", shown, name=name, id=user.id))
+
+    _act(url, add)
+
+
+@user_app.command("list")
+def user_list(*, url: UrlOption = DEFAULT_SANDBOX_URL) -> None:
+    """The participants of the sandbox."""
+
+    def show(simulation: SandboxClient, shown: Language) -> None:
+        users = simulation.users()
+        if not users:
+            typer.echo(t("sandbox.user.none", shown))
+        for user in users:
+            chat = simulation.chat(user.id)
+            state = t("sandbox.user.blocked_mark", shown) if chat["blocked"] else ""
+            handle = f" @{user.username}" if user.username else ""
+            full = " ".join(part for part in (user.first_name, user.last_name) if part)
+            typer.echo(f"{user.id}  {full}{handle}{state}")
+
+    _act(url, show)
+
+
+@user_app.command("start")
+def user_start(
+    user_id: UserId,
+    payload: Annotated[
+        str | None, typer.Argument(help="The code after ?start= in a t.me link or QR code.")
+    ] = None,
+    *,
+    wait: WaitOption = 3.0,
+    url: UrlOption = DEFAULT_SANDBOX_URL,
+) -> None:
+    """The participant presses START (from a flyer's QR code when PAYLOAD is given)."""
+
+    def start(simulation: SandboxClient, shown: Language) -> None:
+        after = _last_event(simulation, user_id)
+        sent = simulation.start(user_id, payload)
+        typer.echo(t("sandbox.user.sent", shown, text=sent["text"]))
+        _show_answer(simulation, user_id, after, wait, shown)
+
+    _act(url, start)
+
+
+@user_app.command("say")
+def user_say(
+    user_id: UserId,
+    text: Annotated[str, typer.Argument(help="What the participant writes.")],
+    *,
+    wait: WaitOption = 3.0,
+    url: UrlOption = DEFAULT_SANDBOX_URL,
+) -> None:
+    """The participant writes to the bot; the bot's answer is shown."""
+
+    def say(simulation: SandboxClient, shown: Language) -> None:
+        after = _last_event(simulation, user_id)
+        simulation.send_text(user_id, text)
+        typer.echo(t("sandbox.user.sent", shown, text=text))
+        _show_answer(simulation, user_id, after, wait, shown)
+
+    _act(url, say)
+
+
+@user_app.command("press")
+def user_press(
+    user_id: UserId,
+    button: Annotated[str, typer.Argument(help="The label of the button, as shown.")],
+    *,
+    message: Annotated[
+        int | None, typer.Option(help="The message's number (default: the latest with it).")
+    ] = None,
+    wait: WaitOption = 3.0,
+    url: UrlOption = DEFAULT_SANDBOX_URL,
+) -> None:
+    """The participant taps an inline button under one of the bot's messages."""
+
+    def press(simulation: SandboxClient, shown: Language) -> None:
+        target = message
+        if target is None:
+            with_button = [
+                received
+                for received in simulation.messages(user_id)
+                if not received.deleted and button in received.button_texts
+            ]
+            if not with_button:
+                raise InvalidInput(t("sandbox.user.no_button", shown, button=button))
+            target = with_button[-1].message_id
+        after = _last_event(simulation, user_id)
+        pressed = simulation.press_button(user_id, target, text=button)
+        typer.echo(t("sandbox.user.pressed", shown, button=button, id=target))
+        if pressed.opened_url:
+            typer.echo(t("sandbox.user.opened", shown, url=pressed.opened_url))
+            return
+        _show_answer(simulation, user_id, after, wait, shown)
+        answer = simulation.callback_answer(pressed.callback_query_id or "")
+        if answer.text:
+            typer.echo(t("sandbox.user.toast", shown, text=answer.text))
+
+    _act(url, press)
+
+
+@user_app.command("inbox")
+def user_inbox(
+    user_id: UserId,
+    *,
+    last: Annotated[int, typer.Option(help="How many of the latest messages.", min=1)] = 10,
+    url: UrlOption = DEFAULT_SANDBOX_URL,
+) -> None:
+    """What the participant received from the bot, as it looks now."""
+
+    def inbox(simulation: SandboxClient, shown: Language) -> None:
+        received = [m for m in simulation.messages(user_id) if not m.deleted][-last:]
+        if not received:
+            typer.echo(t("sandbox.user.inbox_empty", shown))
+        for item in received:
+            key = "sandbox.user.edited_message" if item.edited else "sandbox.user.message"
+            typer.echo(t(key, shown, id=item.message_id))
+            for line in _describe(item, shown):
+                typer.echo(f"  {line}")
+
+    _act(url, inbox)
+
+
+@user_app.command("block")
+def user_block(user_id: UserId, *, url: UrlOption = DEFAULT_SANDBOX_URL) -> None:
+    """The participant blocks the bot (the bot's messages to them then fail with 403)."""
+
+    def block(simulation: SandboxClient, shown: Language) -> None:
+        simulation.block(user_id)
+        typer.echo(t("sandbox.user.blocked", shown, id=user_id))
+
+    _act(url, block)
+
+
+@user_app.command("unblock")
+def user_unblock(user_id: UserId, *, url: UrlOption = DEFAULT_SANDBOX_URL) -> None:
+    """The participant unblocks the bot."""
+
+    def unblock(simulation: SandboxClient, shown: Language) -> None:
+        simulation.unblock(user_id)
+        typer.echo(t("sandbox.user.unblocked", shown, id=user_id))
+
+    _act(url, unblock)
 
 
 def register(app: typer.Typer) -> None:

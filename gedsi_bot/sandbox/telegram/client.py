@@ -355,6 +355,10 @@ class _Ops:
         return _Op("POST", "/users", User.from_json, body=spec)
 
     @staticmethod
+    def users() -> _Op[list[User]]:
+        return _Op("GET", "/users", lambda value: [User.from_json(user) for user in value])
+
+    @staticmethod
     def create_users(specs: list[dict[str, Any]]) -> _Op[list[User]]:
         return _Op(
             "POST",
@@ -698,6 +702,10 @@ class SandboxClient:
         )
         return self._run(_Ops.create_chat(_clean(spec)))
 
+    def users(self) -> list[User]:
+        """Every simulated user, oldest first."""
+        return self._run(_Ops.users())
+
     def add_member(self, chat_id: int, user_id: int) -> None:
         self._run(_Ops.add_member(chat_id, user_id))
 
@@ -960,6 +968,9 @@ class AsyncSandboxClient:
             bot_status=bot_status,
         )
         return await self._run(_Ops.create_chat(_clean(spec)))
+
+    async def users(self) -> list[User]:
+        return await self._run(_Ops.users())
 
     async def add_member(self, chat_id: int, user_id: int) -> None:
         await self._run(_Ops.add_member(chat_id, user_id))
