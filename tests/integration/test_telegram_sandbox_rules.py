@@ -91,6 +91,12 @@ def test_unknown_path_is_not_found(api: Api) -> None:
     assert refusal(api.http.get("/nowhere")) == (404, "Not Found")
 
 
+def test_other_http_verbs_are_refused_in_json(api: Api) -> None:
+    response = api.http.delete(f"/bot{api.sandbox.token}/getMe")
+
+    assert refusal(response) == (405, "Method Not Allowed")
+
+
 def test_body_that_is_not_json_is_refused(api: Api) -> None:
     response = api.http.post(
         f"/bot{api.sandbox.token}/getMe",

@@ -49,6 +49,12 @@ class _JsonHandler(tornado.web.RequestHandler):
     def check_xsrf_cookie(self) -> None:
         return None
 
+    def write_error(self, status_code: int, **_details: Any) -> None:
+        """Every other failure (an unsupported HTTP verb, a bug) as a JSON body too."""
+        reason = self._reason if status_code != 500 else "Internal Server Error"
+        self.set_header("Content-Type", "application/json")
+        self.finish(_dumps({"ok": False, "error_code": status_code, "description": reason}))
+
 
 class BotApiHandler(_JsonHandler):
     async def get(self, token: str, method: str) -> None:
