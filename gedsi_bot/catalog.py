@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -476,12 +476,12 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _describe(error: ErrorDetails, language: Language) -> str:
+def _describe(error: ErrorDetails, language: Language, rules: str = "catalog.rule") -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "value_error":
         code = str(ctx.get("error", ""))
-        key = f"catalog.rule.{code}"
+        key = f"{rules}.{code}"
         try:
             return t(key, language, value=error.get("input"))
         except KeyError:
@@ -841,6 +841,68 @@ def parse_catalog(
     if problems or spec is None:
         raise _catalog_error(problems, located, shown)
     return _build(spec, source)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class YamlPlaces:
+    """Where the values of a parsed YAML file stand, to report a later check at its line."""
+
+    def __init__(self, located: _Located, source: Path) -> None:
+        self._located = located
+        self.source = source
+        self._shown = str(source)
+
+    def issue(self, loc: Loc, message: str, *, on_key: bool = False) -> CatalogIssue:
+        """A problem with the value at ``loc`` (or with its key), as ``PATH:LINE:COLUMN``."""
+        return CatalogIssue(self._shown, *self._located.position(loc, key=on_key), message)
+
+
+def parse_yaml_as(
+    text: str,
+    model: type[ModelT],
+    *,
+    source: Path,
+    language: Language = DEFAULT_LANGUAGE,
+    rules: str = "catalog.rule",
+) -> tuple[ModelT, YamlPlaces]:
+    """Validate YAML ``text`` against ``model`` the way the catalog is validated.
+
+    Every problem is reported at once as ``PATH:LINE:COLUMN: message`` in a ``CatalogError``;
+    ``rules`` is the locale prefix of the messages for the model's own ``ValueError`` codes.
+    Other files with their own schema (flyer templates) use this to speak like the catalog.
+    """
+    shown = str(source)
+    try:
+        located = _compose(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = error.problem or error.context or "YAML"
+        message = t("catalog.yaml_syntax", language, problem=problem)
+        raise CatalogError([CatalogIssue(shown, line, column, message)]) from None
+    except yaml.YAMLError as error:
+        message = t("catalog.yaml_syntax", language, problem=str(error))
+        raise CatalogError([CatalogIssue(shown, 1, 1, message)]) from None
+    problems: list[tuple[Loc, str, bool]] = [
+        (loc, t("catalog.duplicate_key", language, key=loc[-1]), True)
+        for loc in located.duplicate_keys
+    ]
+    if not isinstance(located.data, dict):
+        problems.append(((), t("catalog.want_mapping", language), False))
+        raise _catalog_error(problems, located, shown)
+    try:
+        spec = model.model_validate(located.data)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = _clean_loc(detail["loc"], located)
+            on_key = detail["type"] == "extra_forbidden"
+            problems.append((loc, _describe(detail, language, rules), on_key))
+        raise _catalog_error(problems, located, shown) from None
+    if problems:
+        raise _catalog_error(problems, located, shown)
+    return spec, YamlPlaces(located, source)
 
 
 def _catalog_error(

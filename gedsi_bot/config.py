@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(
         frozenset(), validation_alias=_env("GEDSI_ADMIN_IDS")
     )
+    bot_username: str | None = Field(
+        None,
+        validation_alias=_env("GEDSI_BOT_USERNAME"),
+        pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$",
+    )
+    flyers_dir: Path | None = Field(None, validation_alias=_env("GEDSI_FLYERS_DIR"))
 
     zoom_account_id: str | None = Field(None, validation_alias=_env("ZOOM_ACCOUNT_ID"))
     zoom_client_id: str | None = Field(None, validation_alias=_env("ZOOM_CLIENT_ID"))
@@ -108,6 +114,16 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _without_at(cls, value: str | None) -> str | None:
+        return value.lstrip("@") if value else None
+
+    @property
+    def resolved_flyers_dir(self) -> Path:
+        """Templates, fonts and logos: ``GEDSI_FLYERS_DIR``, or ``flyers/`` beside the catalog."""
+        return self.flyers_dir or self.catalog_path.parent / "flyers"
 
     @property
     def resolved_database_url(self) -> str:

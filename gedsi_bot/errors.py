@@ -50,9 +50,17 @@ class CatalogIssue:
 class CatalogError(InvalidInput):
     """The catalog file cannot be used; ``issues`` lists every problem found."""
 
+    summary_key = "cli.catalog_invalid"  # the locale message the CLI ends the list with
+
     def __init__(self, issues: list[CatalogIssue]) -> None:
         super().__init__("\n".join(str(issue) for issue in issues))
         self.issues = issues
+
+
+class TemplateError(CatalogError):
+    """A flyer or certificate template in ``flyers/`` cannot be used (same report style)."""
+
+    summary_key = "render.template_invalid"
 
 
 class NotFound(InvalidInput):

@@ -14,7 +14,15 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from gedsi_bot import __version__
-from gedsi_bot.cli import catalog_cmd, db_cmd, run_cmd, sandbox_cmd, sessions_cmd, zoom_cmd
+from gedsi_bot.cli import (
+    catalog_cmd,
+    db_cmd,
+    render_cmd,
+    run_cmd,
+    sandbox_cmd,
+    sessions_cmd,
+    zoom_cmd,
+)
 from gedsi_bot.cli.common import database_unavailable, fail
 from gedsi_bot.errors import GedsiError
 
@@ -49,6 +57,7 @@ run_cmd.register(app)
 sandbox_cmd.register(app)
 sessions_cmd.register(app)
 zoom_cmd.register(app)
+render_cmd.register(app)
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ def fail(error: GedsiError | None) -> int:
     if isinstance(error, CatalogError):
         for issue in error.issues:
             echo_err(str(issue))
-        echo_err(t("cli.catalog_invalid", lang, count=len(error.issues)))
+        echo_err(t(error.summary_key, lang, count=len(error.issues)))
     elif isinstance(error, MissingCredentials):
         variables = ", ".join(error.variables)
         echo_err(t("cli.missing_credentials", lang, service=error.service, variables=variables))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -143,3 +143,23 @@ def add_session(
     db.add(row)
     db.flush()
     return session_from_row(row)
+
+
+def ensure_registration_code(
+    db: DbSession, *, series_id: int, number: int, new_code: Callable[[], str]
+) -> str:
+    """The code behind session ``number``'s registration link, made with ``new_code`` once.
+
+    The code never changes afterwards: flyers already printed keep working.
+    """
+    row = get_session_row(db, series_id=series_id, number=number)
+    if row.registration_code:
+        return row.registration_code
+    for _ in range(20):
+        code = new_code()
+        taken = db.scalar(select(SessionRow.id).where(SessionRow.registration_code == code))
+        if taken is None:
+            row.registration_code = code
+            db.flush()
+            return code
+    raise RuntimeError("could not find a free registration code")

@@ -1,0 +1,1 @@
+"""Flyers and e-certificates drawn with Pillow from the templates in ``flyers/``."""
