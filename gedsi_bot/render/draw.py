@@ -96,8 +96,9 @@ class Layout:
 # --- text ----------------------------------------------------------------------------------
 
 
-def fit_block(text: str, area: Box, style: TextStyle, *, sizes: tuple[int, int] | None = None
-              ) -> TextBlock:  # fmt: skip
+def fit_block(
+    text: str, area: Box, style: TextStyle, *, sizes: tuple[int, int] | None = None
+) -> TextBlock:
     """``text`` at the largest size of ``style`` that fits ``area`` (shortened if none does)."""
     return fit_or_shorten(
         text,
@@ -154,9 +155,11 @@ def place_text_element(spec: TextElement, text: str) -> list[Placed]:
         return [placed]
     pad_x, pad_y = spec.padding
     pill = Box(
-        placed.box.x - pad_x, placed.box.y - pad_y,
-        placed.box.width + 2 * pad_x, placed.box.height + 2 * pad_y,
-    )  # fmt: skip
+        placed.box.x - pad_x,
+        placed.box.y - pad_y,
+        placed.box.width + 2 * pad_x,
+        placed.box.height + 2 * pad_y,
+    )
     return [PlacedShape(spec.name, pill, spec.fill, spec.radius), placed]
 
 
@@ -206,6 +209,42 @@ def _card_boxes(spec: CardsElement, count: int) -> list[Box]:
     return [Box(box.x + i * (width + gap), box.y, width, box.height) for i in range(count)]
 
 
+def _card_text_at(
+    person: CardPerson, area: Box, spec: CardsElement, largest_name: int
+) -> tuple[TextBlock, int, TextBlock]:
+    """The name (no larger than ``largest_name``), the gap, and the details below it."""
+    name_style, details_style = spec.name_style, spec.details_style
+    smallest_details = details_style.face.at(details_style.sizes[0])
+    spacing = round(name_style.sizes[0] * 0.3)
+    reserve = smallest_details.ascent + smallest_details.descent + spacing
+    name_area = Box(area.x, area.y, area.width, max(1, area.height - reserve))
+    name = fit_block(person.name, name_area, name_style, sizes=(name_style.sizes[0], largest_name))
+    spacing = round(name.size * 0.3)
+    details_text = person.details.upper() if details_style.uppercase else person.details
+    room = Box(area.x, area.y, area.width, max(1, area.height - name.height - spacing))
+    return name, spacing, fit_block(details_text, room, details_style)
+
+
+def _card_text(
+    person: CardPerson, area: Box, spec: CardsElement
+) -> tuple[TextBlock, int, TextBlock]:
+    """Name and details at the largest name size that leaves room for both, whole.
+
+    If no size keeps both whole, the name gets its best size and the details are cut.
+    """
+    low, high = spec.name_style.sizes
+    best: tuple[TextBlock, int, TextBlock] | None = None
+    while low <= high:
+        middle = (low + high) // 2
+        attempt = _card_text_at(person, area, spec, middle)
+        if attempt[0].shortened or attempt[2].shortened:
+            high = middle - 1
+        else:
+            best = attempt
+            low = middle + 1
+    return best or _card_text_at(person, area, spec, spec.name_style.sizes[1])
+
+
 def place_cards(spec: CardsElement, people: Sequence[CardPerson]) -> list[Placed]:
     """Each person as an avatar with their name and details beside it, in the element's box."""
     if not people:
@@ -215,37 +254,25 @@ def place_cards(spec: CardsElement, people: Sequence[CardPerson]) -> list[Placed
         diameter = min(spec.avatar, card.height, card.width // 3) if spec.avatar else 0
         offset = diameter + spec.text_gap if diameter else 0
         area = Box(card.x + offset, card.y, card.width - offset, card.height)
-        name_style, details_style = spec.name_style, spec.details_style
-        smallest_details = details_style.face.at(details_style.sizes[0])
-        spacing = round(name_style.sizes[0] * 0.3)
-        reserve = smallest_details.ascent + smallest_details.descent + spacing
-        name_area = Box(area.x, area.y, area.width, max(1, area.height - reserve))
-        name_block = fit_block(person.name, name_area, name_style)
-        spacing = round(name_block.size * 0.3)
-        details_text = person.details.upper() if details_style.uppercase else person.details
-        details_area = Box(
-            area.x, area.y, area.width, max(1, area.height - name_block.height - spacing)
-        )
-        details_block = fit_block(details_text, details_area, details_style)
-        total = name_block.height + (spacing + details_block.height if details_block.lines else 0)
+        name, spacing, details = _card_text(person, area, spec)
+        total = name.height + (spacing + details.height if details.lines else 0)
         if spec.valign == "middle":
             top = area.y + (area.height - total) // 2
         elif spec.valign == "bottom":
             top = area.bottom - total
         else:
             top = area.y
-        name_at = Box(area.x, top, area.width, name_block.height)
-        details_at = Box(area.x, top + name_block.height + spacing, area.width,
-                         details_block.height)  # fmt: skip
+        name_at = Box(area.x, top, area.width, name.height)
+        details_at = Box(area.x, top + name.height + spacing, area.width, details.height)
         if diameter:
             avatar = _avatar(spec, person, diameter)
             avatar_top = card.y + (card.height - diameter) // 2
             placed.append(
                 PlacedImage(spec.name, Box(card.x, avatar_top, diameter, diameter), avatar)
             )
-        placed.append(place_block(spec.name, name_block, name_at, name_style))
-        if details_block.lines:
-            placed.append(place_block(spec.name, details_block, details_at, details_style))
+        placed.append(place_block(spec.name, name, name_at, spec.name_style))
+        if details.lines:
+            placed.append(place_block(spec.name, details, details_at, spec.details_style))
     return placed
 
 

@@ -63,8 +63,8 @@ def open_image(path: Path, *, target: tuple[int, int] | None = None) -> Image.Im
         raise UnusableImage("not a JPEG, PNG or WebP image") from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise UnusableImage("too many pixels") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise UnusableImage(f"unreadable ({type(error).__name__})") from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise UnusableImage("damaged or unreadable image") from None
 
 
 @lru_cache(maxsize=8)

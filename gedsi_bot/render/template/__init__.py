@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gedsi_bot.catalog import YamlPlaces, parse_yaml_as
+from gedsi_bot.domain.layout import Box
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import CatalogError, CatalogIssue, TemplateError
 from gedsi_bot.locale import Language, t
@@ -93,8 +94,10 @@ def _load(
     built = build(spec, places, catalog, language, name)
     issues = list(built.issues)
     issues += geometry_issues(built.template, places, built.locs, language)
+    canvas = Box(0, 0, built.template.width, built.template.height)
     for check in built.checks:
-        issues += contrast_issues(check, built.layers, places, language)
+        if canvas.contains(check.box):  # a box off the canvas is reported as such, once
+            issues += contrast_issues(check, built.layers, places, language)
     return built.template, issues, places, built.locs
 
 
