@@ -63,5 +63,9 @@ class TemplateError(CatalogError):
     summary_key = "render.template_invalid"
 
 
+class RenderError(GedsiError):
+    """A flyer or certificate cannot be drawn within the limits it must meet."""
+
+
 class NotFound(InvalidInput):
     """A named thing (session, participant, …) does not exist."""

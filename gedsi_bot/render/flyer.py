@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from gedsi_bot.errors import RenderError
 from gedsi_bot.locale import Language, t
 from gedsi_bot.render.content import (
     FlyerContent,
@@ -34,9 +35,7 @@ from gedsi_bot.render.draw import (
 )
 from gedsi_bot.render.png import encode_png
 from gedsi_bot.render.template import FlyerFormat, FlyerTemplates, Template
-
-TELEGRAM_MAX_SIDES = 10_000  # width + height of a photo Telegram accepts
-TELEGRAM_MAX_BYTES = 10 * 1024 * 1024
+from gedsi_bot.render.template.model import TELEGRAM_MAX_BYTES, TELEGRAM_MAX_SIDES
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,4 +148,12 @@ def render_flyer(
     _, canvas = _background(template, _series_part(content))
     image = canvas.copy()
     draw(image, _foreground_items(template, content))
-    return encode_png(image, dpi=template.dpi)
+    data = encode_png(image, dpi=template.dpi)
+    if len(data) > TELEGRAM_MAX_BYTES:  # large photos on a print-size flyer
+        data = encode_png(image, dpi=template.dpi, level=9)
+    if len(data) > TELEGRAM_MAX_BYTES:
+        raise RenderError(f"{fmt} flyer is {len(data)} bytes, above Telegram's limit")
+    return data
+
+
+__all__ = ["TELEGRAM_MAX_BYTES", "TELEGRAM_MAX_SIDES", "layout_flyer", "render_flyer"]

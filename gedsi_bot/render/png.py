@@ -23,8 +23,11 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_png(image: Image.Image, *, dpi: int | None = None) -> bytes:
-    """``image`` (converted to RGB if needed) as PNG bytes, with ``dpi`` recorded if given."""
+def encode_png(image: Image.Image, *, dpi: int | None = None, level: int = _LEVEL) -> bytes:
+    """``image`` (converted to RGB if needed) as PNG bytes, with ``dpi`` recorded if given.
+
+    ``level`` is zlib's: 1 is fastest, 9 smallest.
+    """
     if image.mode != "RGB":
         image = image.convert("RGB")
     width, height = image.size
@@ -39,6 +42,6 @@ def encode_png(image: Image.Image, *, dpi: int | None = None) -> bytes:
     if dpi is not None:
         per_metre = round(dpi / _INCH)
         parts.append(_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)))
-    parts.append(_chunk(b"IDAT", zlib.compress(rows, _LEVEL)))
+    parts.append(_chunk(b"IDAT", zlib.compress(rows, level)))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)

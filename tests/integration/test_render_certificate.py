@@ -4,6 +4,7 @@ import io
 from itertools import combinations
 
 import pytest
+import zxingcpp
 from PIL import Image
 
 from gedsi_bot.domain.layout import Box
@@ -83,6 +84,12 @@ def test_sample_is_marked_as_not_valid() -> None:
     assert shown(make_certificate(specimen=True))["specimen"] == (
         "CONTOH — bukan sertifikat yang sah"
     )
+
+
+def test_verification_qr_code_scans_to_the_check_link() -> None:
+    data = render_certificate(make_certificate(), template=certificate_template())
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)).convert("RGB"))
+    assert [code.text for code in found] == ["https://t.me/CaringGedsiBot?start=cek_x8k2m9q4"]
 
 
 def test_verification_qr_code_needs_the_bot_username() -> None:

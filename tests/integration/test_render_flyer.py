@@ -9,6 +9,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+import zxingcpp
 from PIL import Image
 
 from gedsi_bot.domain.layout import Box
@@ -71,6 +72,13 @@ def test_print_format_is_a4_at_300_dpi() -> None:
     image = Image.open(io.BytesIO(data))
     assert image.size == (2480, 3508)
     assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_qr_code_scans_to_the_registration_link(fmt: FlyerFormat) -> None:
+    data = render_flyer(make_content(), fmt, templates=flyer_templates())
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)).convert("RGB"))
+    assert [code.text for code in found] == ["https://t.me/CaringGedsiBot?start=daftar_k7m2x9qa"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

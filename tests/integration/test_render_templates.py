@@ -175,3 +175,16 @@ def test_messages_in_english(flyers: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         load_flyer_templates(flyers, bundled_catalog(), language="en")
     assert messages(caught.value) == ["box 'meeting' overlaps box 'when'"]
+
+
+def test_flyer_larger_than_telegram_accepts_is_refused(flyers: Path) -> None:
+    square = flyers / "templates" / "square.yaml"
+    edit(square, "size: [1080, 1080]\n", "size: [1080, 1080]\noutput: [6000, 6000]\n")
+    with pytest.raises(TemplateError) as caught:
+        load_flyer_templates(flyers, bundled_catalog())
+    assert messages(caught.value) == [
+        (
+            "bidang 6000×6000 piksel terlalu besar untuk foto Telegram: lebar + tinggi paling "
+            "banyak 10000"
+        )
+    ]

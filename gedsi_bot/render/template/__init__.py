@@ -23,6 +23,7 @@ from gedsi_bot.render.template.checks import (
     contrast_issues,
     flyer_fit_issues,
     geometry_issues,
+    telegram_issues,
 )
 from gedsi_bot.render.template.model import (
     CERTIFICATE,
@@ -124,6 +125,7 @@ def load_flyer_templates(
             issues += error.issues
             continue
         issues += found
+        issues += telegram_issues(template, places, language)
         if not found:
             issues += flyer_fit_issues(template, catalog, places, locs, language)
         loaded[fmt] = template

@@ -16,7 +16,14 @@ from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import CatalogIssue
 from gedsi_bot.locale import LANGUAGES, Language, t
 from gedsi_bot.render.fonts import metrics_for
-from gedsi_bot.render.template.model import Colour, ContrastCheck, Loc, Template, TextElement
+from gedsi_bot.render.template.model import (
+    TELEGRAM_MAX_SIDES,
+    Colour,
+    ContrastCheck,
+    Loc,
+    Template,
+    TextElement,
+)
 
 
 def geometry_issues(
@@ -30,8 +37,8 @@ def geometry_issues(
                 "render.template.outside",
                 language,
                 element=name,
-                width=template.width,
-                height=template.height,
+                width=template.grid[0],
+                height=template.grid[1],
             )
             yield places.issue((*locs[name], "box"), message)
     for index, (name, box) in enumerate(boxes):
@@ -39,6 +46,21 @@ def geometry_issues(
             if box.intersects(other_box):
                 message = t("render.template.overlap", language, element=other, other=name)
                 yield places.issue((*locs[other], "box"), message)
+
+
+def telegram_issues(
+    template: Template, places: YamlPlaces, language: Language
+) -> Iterator[CatalogIssue]:
+    """A flyer Telegram would refuse as a photo: width + height above 10000 pixels."""
+    if template.width + template.height > TELEGRAM_MAX_SIDES:
+        message = t(
+            "render.template.telegram_size",
+            language,
+            width=template.width,
+            height=template.height,
+            limit=TELEGRAM_MAX_SIDES,
+        )
+        yield places.issue(("size",), message)
 
 
 def backgrounds_behind(box: Box, layers: list[tuple[Box, Colour]]) -> list[Colour]:

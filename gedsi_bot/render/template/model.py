@@ -27,6 +27,8 @@ class FlyerFormat(StrEnum):
 
 
 CERTIFICATE = "certificate"
+TELEGRAM_MAX_SIDES = 10_000  # width + height of a photo Telegram accepts
+TELEGRAM_MAX_BYTES = 10 * 1024 * 1024  # size of a photo Telegram accepts
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ class Template:
     background: Rgb
     shapes: tuple[Shape, ...]
     elements: Mapping[str, Element]
+    grid: tuple[int, int] = (0, 0)  # the design grid the file's boxes are written in
 
     def text(self, name: str) -> TextElement | None:
         element = self.elements.get(name)

@@ -346,6 +346,7 @@ def build(
         background=background.rgb,
         shapes=tuple(shapes),
         elements=elements,
+        grid=spec.size,
     )
     return Built(template, builder.issues, checks, locs, shape_colours)
 
