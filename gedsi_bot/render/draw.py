@@ -96,6 +96,7 @@ class Layout:
 # --- text ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=2048)  # names, themes and labels recur across a series' flyers
 def fit_block(
     text: str, area: Box, style: TextStyle, *, sizes: tuple[int, int] | None = None
 ) -> TextBlock:

@@ -33,7 +33,7 @@ from gedsi_bot.render.draw import (
     place_qr,
     place_text_element,
 )
-from gedsi_bot.render.png import encode_png
+from gedsi_bot.render.png import PreparedBackground, encode_png
 from gedsi_bot.render.template import FlyerFormat, FlyerTemplates, Template
 from gedsi_bot.render.template.model import TELEGRAM_MAX_BYTES, TELEGRAM_MAX_SIDES
 
@@ -121,19 +121,49 @@ def _foreground_items(template: Template, content: FlyerContent) -> tuple[Placed
     return tuple(items)
 
 
+# The elements each flyer draws itself; everything else comes from the cached background.
+FOREGROUND = (
+    "episode",
+    "theme",
+    "speakers_label",
+    "speakers",
+    "moderator_label",
+    "moderator",
+    "when",
+    "meeting",
+    "qr",
+    "registration",
+    "registration_link",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Background:
+    items: tuple[Placed, ...]
+    canvas: Image.Image
+    png: PreparedBackground
+
+
 @lru_cache(maxsize=16)
-def _background(template: Template, part: _SeriesPart) -> tuple[tuple[Placed, ...], Image.Image]:
+def _background(template: Template, part: _SeriesPart) -> _Background:
     items = _background_items(template, part)
     canvas = Image.new("RGB", (template.width, template.height), template.background)
     draw(canvas, items)
-    return items, canvas
+    # Everything a flyer draws stays inside its element's box (the layout guarantees it), so
+    # rows outside those boxes are the background's on every flyer.
+    changing = [
+        (element.box.y, element.box.bottom)
+        for name, element in template.elements.items()
+        if name in FOREGROUND
+    ]
+    return _Background(items, canvas, PreparedBackground(canvas, changing, dpi=template.dpi))
 
 
 def layout_flyer(content: FlyerContent, template: Template) -> Layout:
     """Where everything on the flyer goes (no pixels are drawn for this session)."""
-    background, _ = _background(template, _series_part(content))
+    background = _background(template, _series_part(content))
     return Layout(
-        template.width, template.height, background, _foreground_items(template, content)
+        template.width, template.height, background.items, _foreground_items(template, content)
     )
 
 
@@ -145,10 +175,10 @@ def render_flyer(
 ) -> bytes:
     """The flyer of ``content`` in ``fmt`` as PNG bytes (the same bytes for the same input)."""
     template = templates[FlyerFormat(fmt)]
-    _, canvas = _background(template, _series_part(content))
-    image = canvas.copy()
+    background = _background(template, _series_part(content))
+    image = background.canvas.copy()
     draw(image, _foreground_items(template, content))
-    data = encode_png(image, dpi=template.dpi)
+    data = background.png.encode(image)
     if len(data) > TELEGRAM_MAX_BYTES:  # large photos on a print-size flyer
         data = encode_png(image, dpi=template.dpi, level=9)
     if len(data) > TELEGRAM_MAX_BYTES:

@@ -142,6 +142,9 @@ def _fit_logo(path: Path, height: int, _mtime: float | None) -> Image.Image:
     return logo.resize((width, height), Image.Resampling.LANCZOS)
 
 
+_MODULE_GREY = bytes([255, 0]) + bytes(254)  # segno's 1 (dark) → black, 0 (light) → white
+
+
 @lru_cache(maxsize=32)
 def _qr_code(data: str) -> segno.QRCode:
     # Every format of one flyer carries the same link: encode it once.
@@ -161,7 +164,7 @@ def qr_image(data: str, side: int, *, dark: Rgb, light: Rgb) -> Image.Image:
     border = 4
     cells = modules + 2 * border
     module = max(1, side // cells)
-    raw = bytes(0 if bit else 255 for row in matrix for bit in row)
+    raw = b"".join(matrix).translate(_MODULE_GREY)
     small = Image.frombytes("L", (modules, modules), raw)
     bits = Image.new("L", (cells, cells), 255)
     bits.paste(small, (border, border))
