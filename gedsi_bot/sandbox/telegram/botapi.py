@@ -453,14 +453,12 @@ class BotApi:
 
     # --- changing what was sent ------------------------------------------------------------
 
-    def _editable(self, args: Args, chat_required: bool = True) -> tuple[Chat, StoredMessage]:
-        ref = args.chat()
+    def _editable(self, args: Args) -> tuple[Chat, StoredMessage]:
+        """The bot's own message named by ``chat_id`` and ``message_id``, still there."""
         message_id = args.integer("message_id")
-        if ref is None and chat_required and message_id is not None:
-            raise bad_request("chat_id is empty")
         if message_id is None or message_id <= 0:
             raise bad_request("message identifier is not specified")
-        chat = self._chat(ref)
+        chat = self._chat(args.chat())
         stored = chat.messages.get(message_id)
         if stored is None or stored.deleted:
             raise bad_request("message to edit not found")

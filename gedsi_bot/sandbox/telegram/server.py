@@ -303,7 +303,7 @@ class SimulationHandler(_JsonHandler):
     async def user(self, match: re.Match[str]) -> Any:
         user_id = int(match.group(1))
         chat = self.simulation.chat(user_id)
-        return {"user": self.simulation._user(user_id).as_json(), **chat.summary()}
+        return {"user": self.simulation.user(user_id).as_json(), **chat.summary()}
 
     @_route("POST", r"/users/(\d+)/send")
     async def send(self, match: re.Match[str]) -> Any:

@@ -177,7 +177,7 @@ class Simulation:
 
     def add_member(self, chat_id: int, user_id: int) -> dict[str, Any]:
         chat = self._group(chat_id)
-        self._user(user_id)
+        self.user(user_id)
         chat.members.add(user_id)
         return chat.summary()
 
@@ -188,7 +188,7 @@ class Simulation:
         chat.bot_status = status
         return chat.summary()
 
-    def _user(self, user_id: int) -> SimUser:
+    def user(self, user_id: int) -> SimUser:
         user = self.world.users.get(user_id)
         if user is None:
             raise SimulationError(404, f"no user {user_id}")
@@ -225,7 +225,7 @@ class Simulation:
     def send(self, user_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """The user sends one message; ``kind`` is text, start, photo, sticker, voice, document
         or contact. Returns the ``Message`` and the ``update_id`` it reached the bot with."""
-        user = self._user(user_id)
+        user = self.user(user_id)
         chat = self._chat_of(user, spec)
         kind = spec.get("kind", "text")
         builders = {
@@ -377,7 +377,7 @@ class Simulation:
     def press(self, user_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """The user taps an inline button of a message the bot sent, chosen by its
         ``callback_data`` (``data``) or its label (``text``)."""
-        user = self._user(user_id)
+        user = self.user(user_id)
         chat = self._chat_of(user, spec)
         message_id = _int_field(spec, "message_id")
         stored = chat.messages.get(message_id or 0)
@@ -440,7 +440,7 @@ class Simulation:
 
     def set_blocked(self, user_id: int, *, blocked: bool) -> dict[str, Any]:
         """The user blocks (or unblocks) the bot; the bot gets ``my_chat_member``."""
-        user = self._user(user_id)
+        user = self.user(user_id)
         chat = self.world.chats[user_id]
         if chat.blocked == blocked:
             return chat.summary()
@@ -481,7 +481,7 @@ class Simulation:
 
     def commands_for(self, user_id: int, chat_id: int | None) -> list[dict[str, str]]:
         """The command menu the user sees in a chat, resolved through Telegram's scopes."""
-        user = self._user(user_id)
+        user = self.user(user_id)
         chat = self.chat(chat_id if chat_id is not None else user_id)
         language = (user.language_code or "")[:2]
         if chat.is_private:
