@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from gedsi_bot.cli import app
 from gedsi_bot.sandbox.telegram import SandboxClient, TelegramSandbox
 
+NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "alembic", "telegram.ext.Application")
 KEYBOARD = {"inline_keyboard": [[{"text": "Daftar", "callback_data": "reg:4"}]]}
 
 
@@ -64,8 +66,19 @@ def bot(telegram_sandbox: TelegramSandbox) -> Iterator[RehearsalBot]:
     running.stop()
 
 
+def keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo, after the test, the logging set-up each in-process command makes: its handler
+    writes to the runner's captured stream, which is closed once the command returns."""
+    for name in ("", *NOISY_LOGGERS):
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+        monkeypatch.setattr(logger, "level", logger.level)
+
+
 @pytest.fixture
-def gedsi(telegram_sandbox: TelegramSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def gedsi(telegram_sandbox: TelegramSandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``gedsi-bot sandbox user …`` against the test's sandbox; returns what it printed."""
+    keep_logging(monkeypatch)
     monkeypatch.delenv("GEDSI_LANGUAGE", raising=False)
     runner = CliRunner()
 
@@ -130,6 +143,7 @@ def test_trainer_blocks_and_unblocks_the_bot(gedsi: Any, telegram_users: Sandbox
 
 
 def test_unreachable_sandbox_is_explained(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    keep_logging(monkeypatch)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GEDSI_LANGUAGE", raising=False)
 
