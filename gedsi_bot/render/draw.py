@@ -144,7 +144,7 @@ def place_block(element: str, block: TextBlock, area: Box, style: TextStyle) -> 
 
 
 def place_text(element: str, text: str, area: Box, style: TextStyle) -> PlacedText:
-    shown = text.upper() if style.uppercase else text
+    shown = style.face.printable(text.upper() if style.uppercase else text)
     return place_block(element, fit_block(shown, area, style), area, style)
 
 
@@ -188,7 +188,7 @@ def _avatar(spec: CardsElement, person: CardPerson, diameter: int) -> Image.Imag
             log.warning("%s photo unusable (%s); initials drawn instead", person.role, problem)
     if picture is None:
         picture = initials_avatar(
-            person.initials,
+            spec.name_style.face.printable(person.initials),
             inner,
             fill=spec.avatar_fill,
             ink=spec.avatar_text,
@@ -219,9 +219,14 @@ def _card_text_at(
     spacing = round(name_style.sizes[0] * 0.3)
     reserve = smallest_details.ascent + smallest_details.descent + spacing
     name_area = Box(area.x, area.y, area.width, max(1, area.height - reserve))
-    name = fit_block(person.name, name_area, name_style, sizes=(name_style.sizes[0], largest_name))
+    name_text = name_style.face.printable(
+        person.name.upper() if name_style.uppercase else person.name
+    )
+    name = fit_block(name_text, name_area, name_style, sizes=(name_style.sizes[0], largest_name))
     spacing = round(name.size * 0.3)
-    details_text = person.details.upper() if details_style.uppercase else person.details
+    details_text = details_style.face.printable(
+        person.details.upper() if details_style.uppercase else person.details
+    )
     room = Box(area.x, area.y, area.width, max(1, area.height - name.height - spacing))
     return name, spacing, fit_block(details_text, room, details_style)
 

@@ -8,10 +8,11 @@ Each face is opened once per process and each size once per face.
 from __future__ import annotations
 
 import math
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-from PIL import ImageFont, features
+from PIL import Image, ImageDraw, ImageFont, features
 
 # Contextual alternates would turn the "x" in "2x9" into "×" — wrong in codes and passcodes.
 FEATURES: list[str] | None = ["-calt"] if features.check("raqm") else None
@@ -29,6 +30,19 @@ _COMMON = "".join(
 )
 
 
+_SPACES = re.compile(r" {2,}")
+_SPACE_BEFORE_MARK = re.compile(r" ([,.;:!?])")
+_COVERAGE_SIZE = 24
+_NOT_A_CHARACTER = "\uffff"  # never in a font: draws the font's "missing glyph" box
+
+
+def _signature(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    """The pixels of ``char`` alone, to tell a real glyph from the missing-glyph box."""
+    canvas = Image.new("L", (_COVERAGE_SIZE * 3, _COVERAGE_SIZE * 2), 0)
+    ImageDraw.Draw(canvas).text((_COVERAGE_SIZE // 2, 0), char, font=font, fill=255)
+    return canvas.tobytes()
+
+
 class FontFace:
     """One font file: its overhang table and its sizes."""
 
@@ -39,6 +53,9 @@ class FontFace:
         self._left: dict[str, float] = {}
         self._right: dict[str, float] = {}
         self.ascent_ratio, self.descent_ratio = self._vertical(_COMMON)
+        self._small = ImageFont.truetype(str(path), _COVERAGE_SIZE)
+        self._missing = _signature(self._small, _NOT_A_CHARACTER)
+        self._covered: dict[str, bool] = {}
 
     def _overhang(self, char: str) -> tuple[float, float]:
         if char not in self._left:
@@ -63,6 +80,22 @@ class FontFace:
                 continue
             top_px, bottom_px = max(top_px, -y0), max(bottom_px, y1)
         return top_px / _PROBE, bottom_px / _PROBE
+
+    def covers(self, char: str) -> bool:
+        """Whether the font has a glyph for ``char`` (whitespace always counts as covered)."""
+        known = self._covered.get(char)
+        if known is None:
+            known = char.isspace() or _signature(self._small, char) != self._missing
+            self._covered[char] = known
+        return known
+
+    def printable(self, text: str) -> str:
+        """``text`` without the characters the font cannot draw (emoji, other scripts), so no
+        empty boxes appear; spaces left doubled by a removal are closed up."""
+        if all(self.covers(char) for char in text):
+            return text
+        kept = "".join(char for char in text if self.covers(char))
+        return _SPACE_BEFORE_MARK.sub(r"\1", _SPACES.sub(" ", kept)).strip()
 
     def left_overhang(self, char: str, size: int) -> int:
         return math.ceil(self._overhang(char)[0] * size)

@@ -15,6 +15,7 @@ from gedsi_bot.domain.layout import Box, fit_text
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import CatalogIssue
 from gedsi_bot.locale import LANGUAGES, Language, t
+from gedsi_bot.render.content import certificate_note, contact_line
 from gedsi_bot.render.fonts import metrics_for
 from gedsi_bot.render.template.model import (
     TELEGRAM_MAX_SIDES,
@@ -152,8 +153,6 @@ def flyer_fit_issues(
     locs: Mapping[str, Loc],
     language: Language,
 ) -> Iterator[CatalogIssue]:
-    from gedsi_bot.render.content import certificate_note, contact_line  # noqa: PLC0415
-
     series = catalog.series
     for lang in LANGUAGES:
         texts: dict[str, tuple[str, str]] = {
