@@ -25,8 +25,8 @@ from tests.render_factories import (
 )
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-MEAN_TOLERANCE = 1.5  # per channel, out of 255
-OUTLIER_SHARE = 0.002  # pixels that may differ by more than 48 (font hinting, antialiasing)
+MEAN_TOLERANCE = 1.0  # per channel, out of 255
+OUTLIER_SHARE = 0.0005  # pixels that may differ by more than 48 (font hinting, antialiasing)
 
 
 def _post() -> bytes:
