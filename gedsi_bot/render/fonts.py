@@ -114,14 +114,14 @@ class FontFace:
         return max(ascent, self.ascent_ratio), max(descent, self.descent_ratio)
 
 
-OVERSAMPLE_BELOW = 40  # smaller text is drawn at twice the size and halved (see SizedFont)
+OVERSAMPLE_BELOW = 24  # smaller text is drawn at twice the size and halved (see SizedFont)
 
 
 class SizedFont:
     """A face at one pixel size: the Pillow font and its ``TextMetrics``.
 
     FreeType's hinting snaps small glyphs to whole pixels, which leaves uneven gaps inside
-    words ("serti fikat") at the 16–30 px sizes of a flyer's small print. Text below
+    words ("serti fikat") at the 16–22 px sizes of a flyer's small print. Text below
     ``OVERSAMPLE_BELOW`` is therefore measured and drawn at ``oversample`` times the size and
     scaled down, which places glyphs to half a pixel.
     """
