@@ -7,6 +7,8 @@ nothing is clipped or overlapping without looking at pixels; ``draw`` then paint
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -361,14 +363,52 @@ def draw_shape(canvas: Image.Image, shape: PlacedShape) -> None:
     canvas.paste(shape.fill, (box.x, box.y), mask)
 
 
-@lru_cache(maxsize=1024)
+class _MaskCache:
+    """The most recently used line masks, up to a number of bytes (print sizes are large)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self._lock = threading.Lock()
+        self._masks: OrderedDict[tuple[SizedFont, str], tuple[Image.Image, int, int]] = (
+            OrderedDict()
+        )
+
+    def get(self, font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
+        key = (font, text)
+        with self._lock:  # the bot may draw flyers in worker threads
+            found = self._masks.get(key)
+            if found is not None:
+                self._masks.move_to_end(key)
+                return found
+        made = _rasterise(font, text)
+        size = made[0].width * made[0].height
+        if size > self.budget // 8:
+            return made
+        with self._lock:
+            if key not in self._masks:
+                self._masks[key] = made
+                self.used += size
+            while self.used > self.budget:
+                _, (old, _, _) = self._masks.popitem(last=False)
+                self.used -= old.width * old.height
+        return made
+
+
+_MASKS = _MaskCache(48 * 1024 * 1024)
+
+
 def line_mask(font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
     """The coverage of ``text`` drawn by ``font`` and its offset from the baseline origin.
 
     Names, labels and themes recur across a series' flyers and formats; rasterising each line
-    once and pasting it through its mask is much faster than shaping it again. Oversampled
-    sizes are drawn large on a grid aligned to the factor, then reduced.
+    once and pasting it through its mask is much faster than shaping it again.
     """
+    return _MASKS.get(font, text)
+
+
+def _rasterise(font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
+    # Oversampled sizes are drawn large on a grid aligned to the factor, then reduced.
     factor = font.oversample
     x0, y0, x1, y1 = (int(v) for v in font.font.getbbox(text, anchor="ls", features=FEATURES))
     left, top = (x0 // factor) * factor, (y0 // factor) * factor

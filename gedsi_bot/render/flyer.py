@@ -144,7 +144,7 @@ class _Background:
     png: PreparedBackground
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)  # a process serves one series: four formats, perhaps two languages
 def _background(template: Template, part: _SeriesPart) -> _Background:
     items = _background_items(template, part)
     canvas = Image.new("RGB", (template.width, template.height), template.background)

@@ -278,3 +278,15 @@ def test_shapes_come_from_the_template() -> None:
     layout = layout_flyer(make_content(), template)
     shapes = [item for item in layout.background if isinstance(item, PlacedShape)]
     assert [shape.box for shape in shapes] == [shape.box for shape in template.shapes]
+
+
+def test_line_masks_are_kept_within_their_memory_budget() -> None:
+    from gedsi_bot.render.draw import _MaskCache
+
+    font = flyer_templates()[FlyerFormat.POST].elements["theme"].style.face.at(60)  # type: ignore[union-attr]
+    cache = _MaskCache(budget=200_000)
+    for number in range(40):
+        mask, _, _ = cache.get(font, f"Episode {number}")
+        assert mask.width > 0
+    assert 0 < cache.used <= 200_000
+    assert cache.get(font, "Episode 39") is cache.get(font, "Episode 39")
