@@ -104,7 +104,8 @@ def _foreground_items(template: Template, content: FlyerContent) -> tuple[Placed
     items: list[Placed] = []
     items += _text(template, "episode", texts.episode)
     items += _text(template, "theme", content.theme)
-    items += _text(template, "speakers_label", texts.label_speakers)
+    if content.speakers:
+        items += _text(template, "speakers_label", texts.label_speakers)
     speakers = [
         _card(person, f"speaker {index}") for index, person in enumerate(content.speakers, start=1)
     ]

@@ -8,7 +8,6 @@ and logs a warning without the file's name (it often is a person's name).
 
 from __future__ import annotations
 
-import logging
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +17,6 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from gedsi_bot.domain.contrast import Rgb
 from gedsi_bot.render.fonts import FontFace
-
-log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera photo is the most anyone needs to send
