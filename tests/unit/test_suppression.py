@@ -1,0 +1,163 @@
+import itertools
+from collections.abc import Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gedsi_bot.domain.suppression import Line, Mark, deduce, primary_marks, protect
+
+# A two-way table as published: interior cells (r, c), row totals ("r", r), column totals
+# ("c", c) and the grand total "T".
+Key = object
+
+
+def two_way(table: list[list[int]]) -> tuple[dict[Key, int], list[Line[Key]]]:
+    values: dict[Key, int] = {}
+    lines: list[Line[Key]] = []
+    rows, cols = len(table), len(table[0])
+    for r in range(rows):
+        for c in range(cols):
+            values[(r, c)] = table[r][c]
+    for r in range(rows):
+        values[("r", r)] = sum(table[r])
+        lines.append(Line(("r", r), tuple((r, c) for c in range(cols))))
+    for c in range(cols):
+        values[("c", c)] = sum(table[r][c] for r in range(rows))
+        lines.append(Line(("c", c), tuple((r, c) for r in range(rows))))
+    values["T"] = sum(map(sum, table))
+    lines.append(Line("T", tuple(("r", r) for r in range(rows))))
+    lines.append(Line("T", tuple(("c", c) for c in range(cols))))
+    return values, lines
+
+
+def readable_tables(
+    table: list[list[int]], marks: Mapping[Key, Mark], values: Mapping[Key, int]
+) -> list[dict[Key, int]]:
+    """Every table a reader who knows the rules finds consistent with what is published.
+
+    A hidden cell holds at least 5; its upper end is capped at the grand total (or, when that
+    is hidden too, a little above it: a cap only leaves out tables, so it can only make the
+    check stricter).
+    """
+    rows, cols = len(table), len(table[0])
+    cap = values["T"] + (0 if marks["T"] is Mark.SHOWN else 5)
+
+    def allowed(key: Key) -> range:
+        mark = marks[key]
+        if mark is Mark.SHOWN:
+            return range(values[key], values[key] + 1)
+        if mark is Mark.SMALL:
+            return range(1, 5)
+        return range(5, cap + 1)
+
+    def fits(key: Key, value: int) -> bool:
+        return value in allowed(key)
+
+    found: list[dict[Key, int]] = []
+
+    def fill(row: int, col: int, guess: dict[Key, int]) -> None:
+        if row == rows:
+            totals = {("c", c): sum(guess[(r, c)] for r in range(rows)) for c in range(cols)}
+            grand = sum(totals.values())
+            if all(fits(k, v) for k, v in totals.items()) and fits("T", grand):
+                found.append({**guess, **totals, "T": grand})
+            return
+        if col == cols:
+            if fits(("r", row), sum(guess[(row, c)] for c in range(cols))):
+                guess[("r", row)] = sum(guess[(row, c)] for c in range(cols))
+                fill(row + 1, 0, guess)
+            return
+        column_so_far = sum(guess[(r, col)] for r in range(row))
+        column_room = max(allowed(("c", col)))
+        row_room = max(allowed(("r", row))) - sum(guess[(row, c)] for c in range(col))
+        for value in allowed((row, col)):
+            if value > row_room or column_so_far + value > column_room:
+                break
+            guess[(row, col)] = value
+            fill(row, col + 1, guess)
+        guess.pop((row, col), None)
+
+    fill(0, 0, {})
+    return found
+
+
+def test_primary_marks_hide_one_to_four_and_show_zero() -> None:
+    marks = primary_marks({"a": 0, "b": 1, "c": 4, "d": 5})
+    assert marks == {"a": Mark.SHOWN, "b": Mark.SMALL, "c": Mark.SMALL, "d": Mark.SHOWN}
+
+
+def test_total_gives_away_a_lone_small_cell_so_a_second_is_hidden() -> None:
+    values = {"T": 20, "L": 2, "P": 18, "U": 0}
+    marks = protect(values, [Line("T", ("L", "P", "U"))])
+    assert marks == {"T": Mark.SHOWN, "L": Mark.SMALL, "P": Mark.HIDDEN, "U": Mark.SHOWN}
+
+
+def test_hiding_the_complement_is_not_enough_when_it_is_exactly_five() -> None:
+    # 6 = 1 + 5: a reader who knows hidden cells hold at least 5 finds the 1 again.
+    values = {"T": 6, "L": 1, "P": 5, "U": 0}
+    marks = protect(values, [Line("T", ("L", "P", "U"))])
+    assert marks["L"] is Mark.SMALL
+    assert marks["T"] is Mark.HIDDEN
+
+
+def test_two_small_cells_at_the_edge_of_their_range_are_protected() -> None:
+    # 8 = 4 + 4 with nothing else: "<5" and "<5" adding to 8 means both are 4.
+    values = {"T": 8, "a": 4, "b": 4}
+    marks = protect(values, [Line("T", ("a", "b"))])
+    bounds = deduce(values, marks, [Line("T", ("a", "b"))])
+    assert not bounds["a"].exact
+    assert marks["T"] is Mark.HIDDEN
+
+
+def test_orderings_between_measures_are_used() -> None:
+    # attended ≤ registered: registered "<5" bounded above by 2 and attended ≥ 2 pins both.
+    values = {"R": 2, "A": 2, "RT": 7, "AT": 2, "Ro": 5, "Ao": 0}
+    lines = [Line("RT", ("R", "Ro")), Line("AT", ("A", "Ao"))]
+    marks = protect(values, lines, at_most=[("A", "R"), ("Ao", "Ro"), ("AT", "RT")])
+    bounds = deduce(
+        values,
+        marks,
+        lines,
+    )
+    assert marks["R"] is Mark.SMALL
+    assert not bounds["R"].exact
+
+
+def test_unpublished_cells_are_unknown_to_the_reader() -> None:
+    # children = under-15s + children aged 15-17 (never published): the small under-15 count
+    # is safe because the unpublished part could be anything.
+    values = {"children": 9, "under15": 3}
+    marks = protect(
+        values, [Line("children", ("under15", "hidden1517"))], unpublished=["hidden1517"]
+    )
+    assert marks == {"children": Mark.SHOWN, "under15": Mark.SMALL}
+
+
+def test_nothing_is_hidden_when_every_cell_is_large_or_zero() -> None:
+    values, lines = two_way([[10, 0, 7], [5, 12, 0]])
+    assert set(protect(values, lines).values()) == {Mark.SHOWN}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 3).flatmap(
+        lambda cols: st.lists(
+            st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 8]), min_size=cols, max_size=cols),
+            min_size=2,
+            max_size=3,
+        )
+    )
+)
+def test_no_small_cell_of_a_two_way_table_can_be_worked_out(table: list[list[int]]) -> None:
+    values, lines = two_way(table)
+    interior_first = {key: (isinstance(key, tuple) and key[0] not in ("r", "c")) for key in values}
+    marks = protect(
+        values,
+        lines,
+        preference=lambda key: (key == "T", not interior_first[key], values[key], repr(key)),
+    )
+    tables = readable_tables(table, marks, values)
+    assert tables, "the true table must be among those a reader finds"
+    for key, mark in marks.items():
+        if mark is Mark.SMALL:
+            assert len({guess[key] for guess in tables}) >= 2, (table, key, marks)
