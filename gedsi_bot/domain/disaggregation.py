@@ -612,6 +612,7 @@ def protect_cells(
 
 
 MeasureCell = tuple[Measure, CellKey]
+_INDICATOR_DIMENSIONS = frozenset({Dim.SEX, Dim.AGE_GROUP, Dim.DISABILITY})
 _ORDERED = (
     (Measure.ATTENDED, Measure.HELD),
     (Measure.HELD, Measure.REGISTERED),
@@ -647,10 +648,12 @@ def _protect_measures(
     order = list(Measure)
 
     def preference(key: MeasureCell) -> tuple[object, ...]:
-        # Keep the grand total and the coarse margins; hide the finest, smallest cells.
+        # Keep the grand total and the margins the indicators come from; hide the finest,
+        # smallest cells.
         measure, cell_key = key
         return (
             cell_key == (),
+            len(cell_key) == 1 and cell_key[0][0] in _INDICATOR_DIMENSIONS,
             -_granularity(cell_key),
             cells[key],
             order.index(measure),
@@ -803,3 +806,35 @@ def _hidden_averages(answers: Mapping[int, int], *, threshold: int) -> set[int]:
     while hidden and others and (len(hidden) < 2 or sum(answers[n] for n in hidden) < threshold):
         hidden.add(others.pop(0)[1])
     return hidden
+
+
+# --- office-internal listings -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantLine:
+    """One registration for the office's own list of participants (never in shared files)."""
+
+    session_number: int
+    full_name: str | None
+    sex: str | None
+    age_band: str | None
+    is_child: bool | None
+    category: str | None
+    institution: str | None
+    area_code: str | None
+    disability: str | None  # None unless the person consented to the question
+    status: str
+    attendance_minutes: int | None
+    gave_feedback: bool
+    certificate_serial: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackText:
+    """What a participant wrote in the feedback conversation (office-internal)."""
+
+    session_number: int
+    suggested_theme: str | None
+    most_useful: str | None
+    comment: str | None

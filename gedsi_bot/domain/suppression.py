@@ -81,18 +81,40 @@ def protect(
     rank = preference if preference is not None else (lambda key: (values[key],))
     marks = primary_marks(values, threshold=threshold)
     relations = Relations(lines, at_most)
+
+    def exposed_cell(deduction: _Deduction[K]) -> K | None:
+        # The one the caller would hide first: protecting the finest cells first hides
+        # rectangles inside cross tables rather than their margins.
+        exposed = [
+            key for key, mark in marks.items() if mark is Mark.SMALL and deduction.exact(key)
+        ]
+        return min(exposed, key=rank, default=None)
+
+    added: list[K] = []
     while True:
-        bounds = deduce(values, marks, relations, unpublished=unpublished, threshold=threshold)
-        exposed = next(
-            (key for key, mark in marks.items() if mark is Mark.SMALL and bounds[key].exact),
-            None,
-        )
+        deduction = _deduce(values, marks, relations, unpublished, threshold)
+        exposed = exposed_cell(deduction)
         if exposed is None:
-            return marks
-        complement = _complement(exposed, values, marks, relations, rank)
+            break
+        complement = _complement(
+            exposed,
+            values=values,
+            marks=marks,
+            relations=relations,
+            deduction=deduction,
+            rank=rank,
+        )
         if complement is None:  # everything it is related to is hidden already
-            return marks
+            break
         marks[complement] = Mark.HIDDEN
+        added.append(complement)
+    # Cells hidden early may have become unnecessary once later ones were hidden: show again
+    # every one whose absence keeps every small cell protected, the most useful first.
+    for key in sorted(added, key=rank, reverse=True):
+        marks[key] = Mark.SHOWN
+        if exposed_cell(_deduce(values, marks, relations, unpublished, threshold)) is not None:
+            marks[key] = Mark.HIDDEN
+    return marks
 
 
 class Relations(Generic[K]):
@@ -110,6 +132,28 @@ class Relations(Generic[K]):
             self.orders_of.setdefault(smaller, []).append(index)
             self.orders_of.setdefault(larger, []).append(index)
 
+    def members(self, reason: tuple[bool, int]) -> tuple[K, ...]:
+        is_line, index = reason
+        if is_line:
+            line = self.lines[index]
+            return (line.total, *line.parts)
+        return self.at_most[index]
+
+
+# Why a bound is what it is: (True, line index) or (False, ordering index).
+_Reason = tuple[bool, int]
+
+
+@dataclass(slots=True)
+class _Deduction(Generic[K]):
+    low: dict[K, float]
+    high: dict[K, float]
+    low_reason: dict[K, _Reason]
+    high_reason: dict[K, _Reason]
+
+    def exact(self, key: K) -> bool:
+        return self.low[key] == self.high[key]
+
 
 def deduce(
     values: Mapping[K, int],
@@ -122,6 +166,18 @@ def deduce(
     """What a reader can work out about every cell from the published marks and values."""
     if not isinstance(relations, Relations):
         relations = Relations(relations, ())
+    found = _deduce(values, marks, relations, unpublished, threshold)
+    return {key: Bounds(found.low[key], found.high[key]) for key in found.low}
+
+
+def _deduce(
+    values: Mapping[K, int],
+    marks: Mapping[K, Mark],
+    relations: Relations[K],
+    unpublished: Collection[K],
+    threshold: int,
+) -> _Deduction[K]:
+    """Bounds propagation over every line and ordering until nothing changes."""
     low: dict[K, float] = {}
     high: dict[K, float] = {}
     for key, mark in marks.items():
@@ -133,17 +189,37 @@ def deduce(
             low[key], high[key] = threshold, math.inf
     for key in unpublished:
         low[key], high[key] = 0, math.inf
+    found = _Deduction(low, high, {}, {})
 
-    line_queue: deque[int] = deque(range(len(relations.lines)))
-    order_queue: deque[int] = deque(range(len(relations.at_most)))
+    # Only relations with something unknown can teach a reader anything.
+    unknown = {key for key in low if low[key] != high[key]}
+    lively_lines = [
+        index
+        for index, line in enumerate(relations.lines)
+        if line.total in unknown or any(part in unknown for part in line.parts)
+    ]
+    lively_orders = [
+        index
+        for index, (smaller, larger) in enumerate(relations.at_most)
+        if smaller in unknown or larger in unknown
+    ]
+    line_queue: deque[int] = deque(lively_lines)
+    order_queue: deque[int] = deque(lively_orders)
     queued_lines = set(line_queue)
     queued_orders = set(order_queue)
 
-    def narrow(key: K, new_low: float, new_high: float) -> None:
-        if new_low <= low[key] and new_high >= high[key]:
+    def narrow(key: K, new_low: float, new_high: float, reason: _Reason) -> None:
+        changed = False
+        if new_low > low[key]:
+            low[key] = new_low
+            found.low_reason[key] = reason
+            changed = True
+        if new_high < high[key]:
+            high[key] = new_high
+            found.high_reason[key] = reason
+            changed = True
+        if not changed:
             return
-        low[key] = max(low[key], new_low)
-        high[key] = min(high[key], new_high)
         if low[key] > high[key]:
             raise ValueError(f"published counts contradict each other at {key!r}")
         for index in relations.lines_of.get(key, ()):
@@ -159,26 +235,27 @@ def deduce(
         while line_queue:
             index = line_queue.popleft()
             queued_lines.discard(index)
-            _narrow_line(relations.lines[index], low, high, narrow)
+            _narrow_line(relations.lines[index], (True, index), low, high, narrow)
         while order_queue:
             index = order_queue.popleft()
             queued_orders.discard(index)
             smaller, larger = relations.at_most[index]
-            narrow(smaller, -math.inf, high[larger])
-            narrow(larger, low[smaller], math.inf)
-    return {key: Bounds(low[key], high[key]) for key in low}
+            narrow(smaller, -math.inf, high[larger], (False, index))
+            narrow(larger, low[smaller], math.inf, (False, index))
+    return found
 
 
 def _narrow_line(
     line: Line[K],
+    reason: _Reason,
     low: Mapping[K, float],
     high: Mapping[K, float],
-    narrow: Callable[[K, float, float], None],
+    narrow: Callable[[K, float, float, _Reason], None],
 ) -> None:
     parts_low = sum(low[part] for part in line.parts)
     finite_high = sum(high[part] for part in line.parts if high[part] != math.inf)
     infinite = sum(1 for part in line.parts if high[part] == math.inf)
-    narrow(line.total, parts_low, finite_high if infinite == 0 else math.inf)
+    narrow(line.total, parts_low, finite_high if infinite == 0 else math.inf, reason)
     total_low, total_high = low[line.total], high[line.total]
     for part in line.parts:
         if high[part] == math.inf:
@@ -186,24 +263,62 @@ def _narrow_line(
         else:
             others_high = finite_high - high[part] if infinite == 0 else math.inf
         others_low = parts_low - low[part]
-        narrow(part, total_low - others_high, total_high - others_low)
+        narrow(part, total_low - others_high, total_high - others_low, reason)
 
 
 def _complement(
     exposed: K,
+    *,
     values: Mapping[K, int],
     marks: Mapping[K, Mark],
     relations: Relations[K],
+    deduction: _Deduction[K],
     rank: Callable[[K], tuple[object, ...]],
 ) -> K | None:
     """The cell to hide so that ``exposed`` is no longer pinned down.
 
-    Candidates are shown, non-zero cells on the lines through ``exposed``; when there are
-    none, the search widens to the lines through the hidden cells met so far.
+    The deduction is walked back from the exposed cell's bounds to the lines that made them
+    (through orderings and unpublished cells too); the nearest lines holding a shown,
+    non-zero cell give the candidates. Failing that, any line near the cell does.
     """
+
+    def candidate(key: K) -> bool:
+        return marks.get(key) is Mark.SHOWN and values[key] > 0
+
     seen_cells = {exposed}
+    seen_reasons: set[_Reason] = set()
     frontier = [exposed]
+    while frontier:
+        candidates: list[K] = []
+        next_frontier: list[K] = []
+        for cell in frontier:
+            for reason in (deduction.low_reason.get(cell), deduction.high_reason.get(cell)):
+                if reason is None or reason in seen_reasons:
+                    continue
+                seen_reasons.add(reason)
+                for key in relations.members(reason):
+                    if key != cell and candidate(key):
+                        candidates.append(key)
+                    if key not in seen_cells:
+                        seen_cells.add(key)
+                        next_frontier.append(key)
+        if candidates:
+            return min(candidates, key=rank)
+        frontier = next_frontier
+    return _nearest_shown(exposed, marks, relations, candidate, rank)
+
+
+def _nearest_shown(
+    exposed: K,
+    marks: Mapping[K, Mark],
+    relations: Relations[K],
+    candidate: Callable[[K], bool],
+    rank: Callable[[K], tuple[object, ...]],
+) -> K | None:
+    """The preferred shown cell on the lines nearest to ``exposed``."""
+    seen_cells = {exposed}
     seen_lines: set[int] = set()
+    frontier = [exposed]
     while frontier:
         candidates: list[K] = []
         next_frontier: list[K] = []
@@ -212,15 +327,13 @@ def _complement(
                 if index in seen_lines:
                     continue
                 seen_lines.add(index)
-                line = relations.lines[index]
-                for key in (line.total, *line.parts):
+                for key in relations.members((True, index)):
                     if key in seen_cells:
                         continue
                     seen_cells.add(key)
-                    mark = marks.get(key)
-                    if mark is Mark.SHOWN and values[key] > 0:
+                    if candidate(key):
                         candidates.append(key)
-                    else:
+                    elif marks.get(key) is not Mark.SHOWN:
                         next_frontier.append(key)
         if candidates:
             return min(candidates, key=rank)

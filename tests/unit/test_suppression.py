@@ -1,4 +1,3 @@
-import itertools
 from collections.abc import Mapping
 
 from hypothesis import given, settings
