@@ -225,6 +225,7 @@ _INTEGER = "#,##0"
 _PERCENT = "0.0%"
 _AVERAGE = "0.00"
 _POINTS = "+0.0;-0.0;0.0"
+_HEADER_HEIGHT = 32
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEADER_FILL = PatternFill("solid", start_color="FFD9E2F3")
@@ -269,7 +270,7 @@ class _Writer:
     def points(self, value: float | None) -> _Cell:
         if value is None:
             return _Cell(self.labels.t("mark.none"), "mark")
-        return _Cell(value / 100, "pts")
+        return _Cell(value, "pts")
 
 
 def xlsx_bytes(document: ReportDocument, language: Language) -> bytes:
@@ -296,6 +297,9 @@ def _write_sheet(
     sheet = workbook.create_sheet(title=title)
     for index, width in enumerate(_widths(rows), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    for number, row in enumerate(rows, start=1):
+        if any(cell.style == "header" for cell in row):
+            sheet.row_dimensions[number].height = _HEADER_HEIGHT  # room for wrapped headings
     sheet.freeze_panes = freeze
     for cell_range in merged:
         sheet.merged_cells.add(cell_range)
@@ -524,11 +528,11 @@ def _participant_rows(document: ReportDocument, writer: _Writer) -> _Rows:
         labels.t("column.name"),
         labels.dimension_short(Dim.SEX),
         labels.dimension_short(Dim.AGE_BAND),
-        labels.dimension_short(Dim.AGE_GROUP),
+        labels.t("column.age_group"),
         labels.dimension_short(Dim.CATEGORY),
         labels.t("column.institution"),
         labels.dimension_short(Dim.KELURAHAN),
-        labels.dimension_short(Dim.KECAMATAN),
+        labels.t("column.kecamatan"),
         labels.dimension_short(Dim.DISABILITY),
         labels.t("column.status"),
         labels.t("column.minutes"),

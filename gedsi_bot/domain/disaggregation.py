@@ -41,9 +41,6 @@ class Measure(StrEnum):
     CANCELLED = "batal"
 
 
-SPLIT_BY_SEX = (Measure.REGISTERED, Measure.ATTENDED)
-
-
 class Dim(StrEnum):
     """A dimension of the report; the values are the CSV's dimension names."""
 
@@ -57,6 +54,13 @@ class Dim(StrEnum):
     KELURAHAN = "kelurahan"
     SESSION = "sesi"
     AGE_SPLIT = "umur_15_19"  # never published: children and adults inside the 15-19 band
+
+
+# Registered and attended are also split by sex for these dimensions (the cross tables); the
+# other dimensions give totals only, which keeps intersections such as women × disability ×
+# kelurahan — where one person is easily recognised — out of shared reports.
+SPLIT_BY_SEX = (Measure.REGISTERED, Measure.ATTENDED)
+SEX_SPLIT_DIMENSIONS = frozenset({Dim.CATEGORY, Dim.AGE_BAND, Dim.SESSION})
 
 
 class Question(StrEnum):
@@ -314,7 +318,7 @@ def build_report(
         key = cell((dimension, value)) if dimension is not None and value is not None else ()
         totals = {measure: figure(measure, key) for measure in Measure}
         by_sex = {}
-        if dimension is not Dim.SEX:
+        if dimension is None or dimension in SEX_SPLIT_DIMENSIONS:  # everyone: the sex margins
             by_sex = {
                 measure: {sex: figure(measure, cell(*key, (Dim.SEX, sex))) for sex in SEXES}
                 for measure in SPLIT_BY_SEX
@@ -334,10 +338,8 @@ def build_report(
         for section, rows in layout.section_rows(values)
     )
     total = row(None, None)
-    unknown_sex = cell((Dim.SEX, UNKNOWN))
-    sexes = tuple(
-        sex for sex in SEXES if sex != UNKNOWN or any(values[m].get(unknown_sex) for m in Measure)
-    )
+    left_out = layout.left_out(values)
+    sexes = tuple(sex for sex in SEXES if (Dim.SEX, sex) not in left_out)
 
     def primary(value: int) -> Figure:
         return Figure(value, Mark.SMALL if suppress and 0 < value < threshold else Mark.SHOWN)
@@ -518,62 +520,65 @@ class Layout:
     def lines(self, *, split_by_sex: bool) -> tuple[list[Line[CellKey]], list[CellKey]]:
         """The additive relations of one measure, and the unpublished cells they use."""
         lines: list[Line[CellKey]] = []
-        unpublished: list[CellKey] = []
+        for dim, values in self.partitions:
+            lines.append(Line((), tuple(cell((dim, v)) for v in values)))
+        for parent, dim, values in self.nested:
+            lines.append(Line(cell(parent), tuple(cell((dim, v)) for v in values)))
+        # Children aged 15-17 sit inside the 15-19 band: never published, but a reader can
+        # still reason about them from the child/adult and the age band tables.
         children, mixed, adults = _child_bands()
-        bases: list[tuple[Pair, ...]] = [()]
+        child_split = [cell((Dim.AGE_SPLIT, f"{band}/{CHILD}")) for band in mixed]
+        adult_split = [cell((Dim.AGE_SPLIT, f"{band}/{ADULT}")) for band in mixed]
+        lines.append(
+            Line(
+                cell((Dim.AGE_GROUP, CHILD)),
+                (*(cell((Dim.AGE_BAND, b)) for b in children), *child_split),
+            )
+        )
+        lines.append(
+            Line(
+                cell((Dim.AGE_GROUP, ADULT)),
+                (*adult_split, *(cell((Dim.AGE_BAND, b)) for b in adults)),
+            )
+        )
+        for band, child, adult in zip(mixed, child_split, adult_split, strict=True):
+            lines.append(Line(cell((Dim.AGE_BAND, band)), (child, adult)))
+        lines.append(Line(cell((Dim.AGE_GROUP, UNKNOWN)), (cell((Dim.AGE_BAND, UNKNOWN)),)))
         if split_by_sex:
-            bases += [((Dim.SEX, sex),) for sex in SEXES]
-        for base in bases:
             for dim, values in self.partitions:
-                if dim is Dim.SEX and base:
+                if dim not in SEX_SPLIT_DIMENSIONS:
                     continue
-                lines.append(Line(cell(*base), tuple(cell(*base, (dim, v)) for v in values)))
-            for parent, dim, values in self.nested:
-                lines.append(
-                    Line(cell(*base, parent), tuple(cell(*base, (dim, v)) for v in values))
-                )
-            # Children aged 15-17 sit inside the 15-19 band: unpublished, but a reader can
-            # still reason about them.
-            child_split = [cell(*base, (Dim.AGE_SPLIT, f"{band}/{CHILD}")) for band in mixed]
-            adult_split = [cell(*base, (Dim.AGE_SPLIT, f"{band}/{ADULT}")) for band in mixed]
-            unpublished += child_split + adult_split
-            lines.append(
-                Line(
-                    cell(*base, (Dim.AGE_GROUP, CHILD)),
-                    (*(cell(*base, (Dim.AGE_BAND, b)) for b in children), *child_split),
-                )
-            )
-            lines.append(
-                Line(
-                    cell(*base, (Dim.AGE_GROUP, ADULT)),
-                    (*adult_split, *(cell(*base, (Dim.AGE_BAND, b)) for b in adults)),
-                )
-            )
-            for band, child, adult in zip(mixed, child_split, adult_split, strict=True):
-                lines.append(Line(cell(*base, (Dim.AGE_BAND, band)), (child, adult)))
-            lines.append(
-                Line(
-                    cell(*base, (Dim.AGE_GROUP, UNKNOWN)),
-                    (cell(*base, (Dim.AGE_BAND, UNKNOWN)),),
-                )
-            )
-        if split_by_sex:
-            split_groups = [pair for pair in self.groups() if pair[0] is not Dim.SEX]
-            split_groups += [key[0] for key in unpublished if len(key) == 1]
-            lines += [
-                Line(cell(pair), tuple(cell(pair, (Dim.SEX, sex)) for sex in SEXES))
-                for pair in split_groups
-            ]
-        return lines, unpublished
+                lines += [  # each sex's column adds up to that sex
+                    Line(
+                        cell((Dim.SEX, sex)),
+                        tuple(cell((dim, v), (Dim.SEX, sex)) for v in values),
+                    )
+                    for sex in SEXES
+                ]
+                lines += [  # each group's sexes add up to the group
+                    Line(cell((dim, v)), tuple(cell((dim, v), (Dim.SEX, sex)) for sex in SEXES))
+                    for v in values
+                ]
+        return lines, [*child_split, *adult_split]
+
+    def left_out(self, values: Mapping[Measure, Mapping[CellKey, int]]) -> frozenset[Pair]:
+        """The "unknown" groups no one is in: their rows (or sex column) are left out."""
+        return frozenset(
+            (dim, UNKNOWN)
+            for dim, partition in self.partitions
+            if UNKNOWN in partition
+            and not any(values[m].get(cell((dim, UNKNOWN))) for m in Measure)
+        )
 
     def section_rows(
         self, values: Mapping[Measure, Mapping[CellKey, int]]
     ) -> list[tuple[Dim, list[tuple[Dim, str, int]]]]:
         """The rows of each section: (dimension, value, depth); empty "unknown" rows left out."""
         nested = {parent: (dim, children) for parent, dim, children in self.nested}
+        left_out = self.left_out(values)
 
         def wanted(dim: Dim, value: str) -> bool:
-            return value != UNKNOWN or any(values[m].get(cell((dim, value))) for m in Measure)
+            return (dim, value) not in left_out
 
         sections = []
         for dim, partition in self.partitions:
@@ -593,25 +598,47 @@ def _granularity(key: CellKey) -> int:
     return sum(2 if dim in (Dim.KELURAHAN, Dim.DISABILITY_TYPE) else 1 for dim, _ in key)
 
 
+MeasureCell = tuple[Measure, CellKey]
+
+
 def protect_cells(
     values: Mapping[Measure, Mapping[CellKey, int]],
     layout: Layout,
     *,
     threshold: int = THRESHOLD,
-) -> dict[tuple[Measure, CellKey], Mark]:
+) -> dict[MeasureCell, Mark]:
     """The mark of every published cell of every measure.
 
-    Registered, attended and the attendance rate's denominator are protected together, since
-    a reader knows attended ≤ held ≤ registered; the other measures each on their own.
+    A reader knows attended ≤ held ≤ registered for every group, so a group whose registered
+    count is hidden has its held and attended counts hidden too (otherwise they would bound
+    it from below): registered is protected first, then held, then attended, each starting
+    from what the one before hid. A last check of the three together hides more only if two
+    "<5" cells still pin each other. The other measures are protected each on its own.
     """
-    together = (Measure.REGISTERED, Measure.ATTENDED, Measure.HELD)
-    marks: dict[tuple[Measure, CellKey], Mark] = {}
-    for measures in (together, *((m,) for m in Measure if m not in together)):
-        marks |= _protect_measures(measures, values, layout, threshold=threshold)
+    marks: dict[MeasureCell, Mark] = {}
+    left_out = layout.left_out(values)
+    chain = (Measure.REGISTERED, Measure.HELD, Measure.ATTENDED)
+    for index, measure in enumerate(chain):
+        earlier = [
+            (measure, key)
+            for (hidden_in, key), mark in marks.items()
+            if hidden_in in chain[:index] and mark is Mark.HIDDEN
+        ]
+        marks |= _protect_measures(
+            (measure,), values, layout, threshold=threshold, hidden=earlier, left_out=left_out
+        )
+    hidden = [key for key, mark in marks.items() if mark is Mark.HIDDEN]
+    marks |= _protect_measures(
+        chain, values, layout, threshold=threshold, hidden=hidden, left_out=left_out
+    )
+    for measure in Measure:
+        if measure not in chain:
+            marks |= _protect_measures(
+                (measure,), values, layout, threshold=threshold, left_out=left_out
+            )
     return marks
 
 
-MeasureCell = tuple[Measure, CellKey]
 _INDICATOR_DIMENSIONS = frozenset({Dim.SEX, Dim.AGE_GROUP, Dim.DISABILITY})
 _ORDERED = (
     (Measure.ATTENDED, Measure.HELD),
@@ -626,19 +653,21 @@ def _protect_measures(
     layout: Layout,
     *,
     threshold: int,
+    hidden: Sequence[MeasureCell] = (),
+    left_out: frozenset[Pair] = frozenset(),
 ) -> dict[MeasureCell, Mark]:
     cells: dict[MeasureCell, int] = {}
     lines: list[Line[MeasureCell]] = []
     unpublished: list[MeasureCell] = []
     for measure in measures:
-        measure_lines, hidden = layout.lines(split_by_sex=measure in SPLIT_BY_SEX)
-        hidden_keys = set(hidden)
+        measure_lines, never_published = layout.lines(split_by_sex=measure in SPLIT_BY_SEX)
+        skip = set(never_published)
         for line in measure_lines:
             lines.append(Line((measure, line.total), tuple((measure, p) for p in line.parts)))
             for key in (line.total, *line.parts):
-                if key not in hidden_keys:
+                if key not in skip:
                     cells[(measure, key)] = values[measure].get(key, 0)
-        unpublished += [(measure, key) for key in hidden]
+        unpublished += [(measure, key) for key in never_published]
     orders = [
         ((smaller, key), (larger, key))
         for smaller, larger in _ORDERED
@@ -667,6 +696,8 @@ def _protect_measures(
         unpublished=unpublished,
         threshold=threshold,
         preference=preference,
+        hidden=hidden,
+        known=[key for key in cells if any(pair in left_out for pair in key[1])],
     )
 
 

@@ -3,7 +3,7 @@ from collections.abc import Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gedsi_bot.domain.suppression import Line, Mark, deduce, primary_marks, protect
+from gedsi_bot.domain.suppression import Bounds, Line, Mark, deduce, primary_marks, protect
 
 # A two-way table as published: interior cells (r, c), row totals ("r", r), column totals
 # ("c", c) and the grand total "T".
@@ -46,7 +46,7 @@ def readable_tables(
         if mark is Mark.SHOWN:
             return range(values[key], values[key] + 1)
         if mark is Mark.SMALL:
-            return range(1, 5)
+            return range(5)  # every count under 5, zero too, is written "<5"
         return range(5, cap + 1)
 
     def fits(key: Key, value: int) -> bool:
@@ -80,23 +80,58 @@ def readable_tables(
     return found
 
 
-def test_primary_marks_hide_one_to_four_and_show_zero() -> None:
-    marks = primary_marks({"a": 0, "b": 1, "c": 4, "d": 5})
-    assert marks == {"a": Mark.SHOWN, "b": Mark.SMALL, "c": Mark.SMALL, "d": Mark.SHOWN}
+def test_primary_marks_write_every_count_under_five_as_small() -> None:
+    marks = primary_marks({"a": 0, "b": 1, "c": 4, "d": 5, "e": 0}, known={"e"})
+    assert marks == {
+        "a": Mark.SMALL,
+        "b": Mark.SMALL,
+        "c": Mark.SMALL,
+        "d": Mark.SHOWN,
+        "e": Mark.SHOWN,  # a row the table leaves out because it is empty
+    }
 
 
 def test_total_gives_away_a_lone_small_cell_so_a_second_is_hidden() -> None:
-    values = {"T": 20, "L": 2, "P": 18, "U": 0}
-    marks = protect(values, [Line("T", ("L", "P", "U"))])
+    values = {"T": 20, "L": 2, "P": 18, "U": 0}  # U: the "unknown" column, left out as empty
+    marks = protect(values, [Line("T", ("L", "P", "U"))], known={"U"})
     assert marks == {"T": Mark.SHOWN, "L": Mark.SMALL, "P": Mark.HIDDEN, "U": Mark.SHOWN}
 
 
-def test_hiding_the_complement_is_not_enough_when_it_is_exactly_five() -> None:
-    # 6 = 1 + 5: a reader who knows hidden cells hold at least 5 finds the 1 again.
-    values = {"T": 6, "L": 1, "P": 5, "U": 0}
+def test_a_small_cell_beside_another_small_cell_needs_nothing_more() -> None:
+    # 20 = "<5" + 18 + "<5": the two could be 2 + 0, 1 + 1 or 0 + 2.
+    values = {"T": 20, "L": 2, "P": 18, "U": 0}
     marks = protect(values, [Line("T", ("L", "P", "U"))])
-    assert marks["L"] is Mark.SMALL
-    assert marks["T"] is Mark.HIDDEN
+    assert marks == {"T": Mark.SHOWN, "L": Mark.SMALL, "P": Mark.SHOWN, "U": Mark.SMALL}
+
+
+def test_a_small_cell_pinned_at_zero_is_left_alone() -> None:
+    # 20 = 20 + "<5": the reader learns the group is empty, which singles no one out.
+    values = {"T": 20, "L": 0, "P": 20}
+    assert protect(values, [Line("T", ("L", "P"))]) == {
+        "T": Mark.SHOWN,
+        "L": Mark.SMALL,
+        "P": Mark.SHOWN,
+    }
+
+
+def test_four_small_parts_of_a_small_total_do_not_give_each_other_away() -> None:
+    # Four people from four kelurahan of one kecamatan: with zeros written as 0 a reader would
+    # know each "<5" is 1; written as "<5" they could be anything from 0 to 4.
+    values = {"kec": 4, "a": 1, "b": 1, "c": 1, "d": 1, "e": 0}
+    lines = [Line("kec", ("a", "b", "c", "d", "e"))]
+    marks = protect(values, lines)
+    bounds = deduce(values, marks, lines)
+    assert set(marks.values()) == {Mark.SMALL}
+    assert not any(bounds[key].exact for key in "abcd")
+
+
+def test_a_hidden_complement_of_exactly_five_still_protects() -> None:
+    # 6 = "<5" + x: x is at least 5, so the small cell is 0 or 1 — not known which.
+    values = {"T": 6, "L": 1, "P": 5, "U": 0}
+    lines = [Line("T", ("L", "P", "U"))]
+    marks = protect(values, lines, known={"U"})
+    assert marks == {"T": Mark.SHOWN, "L": Mark.SMALL, "P": Mark.HIDDEN, "U": Mark.SHOWN}
+    assert deduce(values, marks, lines)["L"] == Bounds(0, 1)
 
 
 def test_two_small_cells_at_the_edge_of_their_range_are_protected() -> None:
@@ -134,7 +169,9 @@ def test_unpublished_cells_are_unknown_to_the_reader() -> None:
 
 def test_nothing_is_hidden_when_every_cell_is_large_or_zero() -> None:
     values, lines = two_way([[10, 0, 7], [5, 12, 0]])
-    assert set(protect(values, lines).values()) == {Mark.SHOWN}
+    marks = protect(values, lines)
+    assert Mark.HIDDEN not in marks.values()
+    assert [key for key, mark in marks.items() if mark is Mark.SMALL] == [(0, 1), (1, 2)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -148,6 +185,7 @@ def test_nothing_is_hidden_when_every_cell_is_large_or_zero() -> None:
     )
 )
 def test_no_small_cell_of_a_two_way_table_can_be_worked_out(table: list[list[int]]) -> None:
+    """No "<5" cell holding 1-4 can be pinned down by any table consistent with what is shown."""
     values, lines = two_way(table)
     interior_first = {key: (isinstance(key, tuple) and key[0] not in ("r", "c")) for key in values}
     marks = protect(
@@ -158,5 +196,5 @@ def test_no_small_cell_of_a_two_way_table_can_be_worked_out(table: list[list[int
     tables = readable_tables(table, marks, values)
     assert tables, "the true table must be among those a reader finds"
     for key, mark in marks.items():
-        if mark is Mark.SMALL:
+        if mark is Mark.SMALL and values[key] > 0:
             assert len({guess[key] for guess in tables}) >= 2, (table, key, marks)
