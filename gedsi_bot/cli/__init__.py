@@ -18,6 +18,7 @@ from gedsi_bot.cli import (
     catalog_cmd,
     db_cmd,
     render_cmd,
+    report_cmd,
     run_cmd,
     sandbox_cmd,
     sessions_cmd,
@@ -58,6 +59,7 @@ sandbox_cmd.register(app)
 sessions_cmd.register(app)
 zoom_cmd.register(app)
 render_cmd.register(app)
+report_cmd.register(app)
 
 
 def main() -> None:
