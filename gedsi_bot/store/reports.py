@@ -11,8 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CompoundSelect,
+    Label,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session as DbSession
 
 from gedsi_bot.domain.disaggregation import (
@@ -86,10 +100,6 @@ def _values(statuses: Sequence[RegistrationStatus]) -> list[str]:
     return [status.value for status in statuses]
 
 
-def _tally(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def _recorded_sessions(db: DbSession, scope: SessionFilter) -> list[int]:
     """Sessions whose attendance has been recorded (someone is marked attended or no-show)."""
     query = (
@@ -101,27 +111,85 @@ def _recorded_sessions(db: DbSession, scope: SessionFilter) -> list[int]:
     return list(db.scalars(query))
 
 
-def _grouped(
-    scope: SessionFilter, recorded: list[int], columns: Sequence[InstrumentedAttribute[Any]]
-) -> Select[Any]:
-    seat = RegistrationRow.status.in_(_values(SEAT_STATUSES))
+_GROUPINGS = ("age_band", "is_child", "disability", "category", "area_code", "number")
+_MEASURES = ("registered", "attended", "held", "feedback", "waitlisted", "cancelled")
+
+
+def _snapshot(scope: SessionFilter, recorded: list[int]) -> CTE:
+    """One row per registration in scope: its snapshot, session number and 0/1 measures.
+
+    Materialized once, so the joins to sessions and feedback happen once for all groupings.
+    """
     status = RegistrationRow.status
+    seat = status.in_(_values(SEAT_STATUSES))
+
+    def flag(condition: ColumnElement[bool], name: str) -> Label[Any]:
+        return case((condition, 1), else_=0).label(name)
+
     return (
         select(
-            *columns,
-            _tally(seat),
-            _tally(status == RegistrationStatus.ATTENDED.value),
-            _tally(and_(seat, RegistrationRow.session_id.in_(recorded))),
-            func.count(FeedbackRow.id),
-            _tally(status == RegistrationStatus.WAITLISTED.value),
-            _tally(status == RegistrationStatus.CANCELLED.value),
+            RegistrationRow.participant_id.label("participant_id"),
+            RegistrationRow.sex.label("sex"),
+            RegistrationRow.age_band.label("age_band"),
+            RegistrationRow.is_child.label("is_child"),
+            RegistrationRow.disability.label("disability"),
+            RegistrationRow.category.label("category"),
+            RegistrationRow.area_code.label("area_code"),
+            SessionRow.number.label("number"),
+            flag(seat, "registered"),
+            flag(status == RegistrationStatus.ATTENDED.value, "attended"),
+            flag(and_(seat, RegistrationRow.session_id.in_(recorded)), "held"),
+            flag(FeedbackRow.id.is_not(None), "feedback"),
+            flag(status == RegistrationStatus.WAITLISTED.value, "waitlisted"),
+            flag(status == RegistrationStatus.CANCELLED.value, "cancelled"),
         )
         .select_from(RegistrationRow)
         .join(SessionRow, SessionRow.id == RegistrationRow.session_id)
         .outerjoin(FeedbackRow, FeedbackRow.registration_id == RegistrationRow.id)
         .where(*scope.conditions())
-        .group_by(*columns)
+        .cte("snapshot")
+        .prefix_with("MATERIALIZED")
     )
+
+
+def _grouped(snapshot: CTE) -> CompoundSelect[Any]:
+    """Every measure by sex and each grouping column, as one UNION ALL.
+
+    Each part fills its own grouping column and leaves the others NULL (typed, so the union
+    is well-typed on PostgreSQL); the first column says which grouping a row belongs to.
+    """
+    parts = []
+    for index, grouping in enumerate(_GROUPINGS):
+        column = snapshot.c[grouping]
+        parts.append(
+            select(
+                literal(index).label("grouping"),
+                snapshot.c.sex,
+                *(
+                    snapshot.c[other]
+                    if other == grouping
+                    else cast(null(), snapshot.c[other].type)
+                    for other in _GROUPINGS
+                ),
+                *(func.sum(snapshot.c[measure]) for measure in _MEASURES),
+            ).group_by(snapshot.c.sex, column)
+        )
+
+    # Distinct people with a seat, and who attended: the last part, in the first two measures.
+    def people(flag: str) -> ColumnElement[Any]:
+        return func.count(distinct(case((snapshot.c[flag] == 1, snapshot.c.participant_id))))
+
+    parts.append(
+        select(
+            literal(len(_GROUPINGS)).label("grouping"),
+            cast(null(), snapshot.c.sex.type),
+            *(cast(null(), snapshot.c[other].type) for other in _GROUPINGS),
+            people("registered"),
+            people("attended"),
+            *(literal(0) for _ in _MEASURES[2:]),
+        )
+    )
+    return union_all(*parts)
 
 
 def _counts(values: Sequence[Any]) -> Counts:
@@ -129,33 +197,30 @@ def _counts(values: Sequence[Any]) -> Counts:
 
 
 def count_registrations(db: DbSession, scope: SessionFilter) -> SnapshotCounts:
-    """Every measure grouped by sex and each snapshot column (and by session)."""
+    """Every measure grouped by sex and each snapshot column (and by session number)."""
     recorded = _recorded_sessions(db, scope)
-    sex = RegistrationRow.sex
-
-    def by(column: InstrumentedAttribute[Any]) -> dict[tuple[Any, Any], Counts]:
-        rows = db.execute(_grouped(scope, recorded, [sex, column]))
-        return {(row[0], row[1]): _counts(tuple(row)[2:]) for row in rows}
-
-    seat = RegistrationRow.status.in_(_values(SEAT_STATUSES))
-    attended = RegistrationRow.status == RegistrationStatus.ATTENDED.value
-    unique = db.execute(
-        select(
-            func.count(distinct(case((seat, RegistrationRow.participant_id)))),
-            func.count(distinct(case((attended, RegistrationRow.participant_id)))),
-        )
-        .join(SessionRow, SessionRow.id == RegistrationRow.session_id)
-        .where(*scope.conditions())
-    ).one()
+    groups: list[dict[tuple[Any, Any], Counts]] = [{} for _ in _GROUPINGS]
+    width = len(_GROUPINGS)
+    unique = (0, 0)
+    for row in db.execute(_grouped(_snapshot(scope, recorded))):
+        grouping, sex, values = int(row[0]), row[1], tuple(row)
+        if grouping == width:
+            unique = (int(values[2 + width] or 0), int(values[3 + width] or 0))
+        else:
+            groups[grouping][(sex, values[2 + grouping])] = _counts(values[2 + width :])
+    by_age_band, by_child, by_disability, by_category, by_area, by_session = groups
     return SnapshotCounts(
-        by_age_band=by(RegistrationRow.age_band),
-        by_child=by(RegistrationRow.is_child),
-        by_disability=by(RegistrationRow.disability),
-        by_category=by(RegistrationRow.category),
-        by_area=by(RegistrationRow.area_code),
-        by_session=by(SessionRow.number),
-        unique_registered=int(unique[0]),
-        unique_attended=int(unique[1]),
+        by_age_band=by_age_band,
+        by_child={
+            (sex, None if child is None else bool(child)): c
+            for (sex, child), c in by_child.items()
+        },
+        by_disability=by_disability,
+        by_category=by_category,
+        by_area=by_area,
+        by_session={(sex, int(number)): c for (sex, number), c in by_session.items()},
+        unique_registered=unique[0],
+        unique_attended=unique[1],
     )
 
 
