@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from gedsi_bot.catalog import load_catalog
 from gedsi_bot.domain.disaggregation import (
@@ -20,6 +21,7 @@ from gedsi_bot.errors import NotFound
 from gedsi_bot.reports import ReportDocument
 from gedsi_bot.services.reporting import InvalidDateRange, build_report_document
 from gedsi_bot.store.engine import Database
+from gedsi_bot.store.tables import ParticipantRow, RegistrationRow, SessionRow
 from tests.conftest import BUNDLED_CATALOG
 from tests.report_fixture import build_series
 
@@ -406,3 +408,35 @@ def test_shared_series_report_marks_small_cells(
     assert bands["50-54"].mark is Mark.SMALL  # nobody: every count under 5 is written "<5"
     assert report.total.totals[Measure.REGISTERED].mark is Mark.SHOWN
     assert report.total.totals[Measure.REGISTERED].value == 44
+
+
+def test_disability_comes_only_from_the_consented_snapshot(
+    database: Database, catalog: Catalog, series: int
+) -> None:
+    # A participant whose profile says "mental" but who gave no consent: the registration's
+    # snapshot has no disability, so the report counts them as not asked.
+    with database.write() as db:
+        session_id = db.scalar(
+            select(SessionRow.id).where(SessionRow.series_id == series, SessionRow.number == 3)
+        )
+        person = ParticipantRow(
+            telegram_user_id=777, full_name="Tanpa persetujuan", sex="P", disability="mental"
+        )
+        db.add(person)
+        db.flush()
+        db.add(
+            RegistrationRow(
+                session_id=session_id,
+                participant_id=person.id,
+                status="registered",
+                sex="P",
+                age_band="25-29",
+                is_child=False,
+                category="masyarakat_umum",
+                area_code="luar_kota",
+                disability=None,
+            )
+        )
+    disability = table(report_of(database, catalog, series), Dim.DISABILITY)
+    assert disability["mental"] == Z
+    assert disability["tidak_ditanya"] == (12, 11, 11, 5, 1, 0)
