@@ -9,8 +9,10 @@ that the tables do not.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -30,21 +32,31 @@ INK = (33, 33, 33)
 MUTED = (110, 110, 110)
 RULE = (220, 220, 220)
 COLOURS = {Measure.REGISTERED: (91, 68, 173), Measure.ATTENDED: (230, 126, 34)}
-# The font files Pillow finds in the system's font folders; its own font if none is there.
-FONT_FILES = {False: ("DejaVuSans.ttf",), True: ("DejaVuSans-Bold.ttf",)}
+# The office's bundled font (flyers/fonts, as the flyers use), by weight; then DejaVu Sans from
+# the system's font folders; then Pillow's own font.
+BUNDLED_PATTERNS = {False: ("*-Regular.*",), True: ("*-ExtraBold.*", "*-Bold.*", "*-SemiBold.*")}
+SYSTEM_FONTS = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
+FONT_SUFFIXES = {".ttf", ".otf", ".woff2", ".woff"}
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 @cache
-def font(size: int, *, bold: bool = False) -> Font:
-    """A font of ``size`` pixels: DejaVu Sans if the system has it, Pillow's own otherwise."""
-    for name in FONT_FILES[bold]:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size=size)
+def font(size: int, *, bold: bool = False, folder: Path | None = None) -> Font:
+    """A font of ``size`` pixels: the bundled one in ``folder``, else DejaVu Sans or Pillow's."""
+    if folder is not None and folder.is_dir():
+        for pattern in BUNDLED_PATTERNS[bold]:
+            for path in sorted(folder.glob(pattern)):
+                if path.suffix.lower() not in FONT_SUFFIXES:
+                    continue
+                try:
+                    return ImageFont.truetype(str(path), size)
+                except OSError:
+                    continue
+    try:
+        return ImageFont.truetype(SYSTEM_FONTS[bold], size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +66,9 @@ class _Bar:
     attended: Figure
 
 
-def chart_png(document: ReportDocument, language: Language) -> bytes:
-    """The report's charts as PNG bytes."""
+def chart_png(document: ReportDocument, language: Language, *, fonts: Path | None = None) -> bytes:
+    """The report's charts as PNG bytes, in the office's font from ``fonts`` when given."""
+    sized = partial(font, folder=fonts)
     labels = Labels(document, language)
     report = document.report
     panels = [
@@ -69,7 +82,7 @@ def chart_png(document: ReportDocument, language: Language) -> bytes:
             _bars(labels, report.section(Dim.CATEGORY).rows, keep_zero=True),
         ),
     ]
-    title_font, text_font, small_font = font(40, bold=True), font(28), font(24)
+    title_font, text_font, small_font = sized(40, bold=True), sized(28), sized(24)
     header_lines = [
         (labels.t("title", series=document.series_name), title_font, INK),
         (labels.scope(), text_font, INK),
@@ -99,9 +112,9 @@ def chart_png(document: ReportDocument, language: Language) -> bytes:
     for text, face, colour in header:
         draw.text((MARGIN, y), text, font=face, fill=colour)
         y += _line_height(face)
-    y = _legend(draw, labels, y + 16)
+    y = _legend(draw, labels, y + 16, sized)
     for title, bars in panels:
-        y = _panel(draw, labels, title, bars, y)
+        y = _panel(draw, labels, title, bars, y, fonts=sized)
     for text, face, colour in footer_wrapped:
         draw.text((MARGIN, y), text, font=face, fill=colour)
         y += _line_height(face)
@@ -115,7 +128,9 @@ def _bars(labels: Labels, rows: tuple[Row, ...], *, keep_zero: bool) -> list[_Ba
     for row in rows:
         registered = row.totals[Measure.REGISTERED]
         attended = row.totals[Measure.ATTENDED]
-        empty = registered.value == 0 and attended.value == 0
+        # Only a row whose zeros are published as zeros may be left out: in a shared report
+        # "<5" stands for zero too, and a missing row would say which ones are empty.
+        empty = all(f.shown and f.value == 0 for f in (registered, attended))
         if row.depth or (empty and (not keep_zero or row.value == UNKNOWN)):
             continue
         found.append(_Bar(labels.row(row), registered, attended))
@@ -147,8 +162,8 @@ def _wrap(text: str, face: Font, width: float) -> list[str]:
     return lines or [""]
 
 
-def _legend(draw: ImageDraw.ImageDraw, labels: Labels, y: int) -> int:
-    face = font(28)
+def _legend(draw: ImageDraw.ImageDraw, labels: Labels, y: int, fonts: Callable[..., Font]) -> int:
+    face = fonts(28)
     x = MARGIN
     for measure, colour in COLOURS.items():
         draw.rectangle((x, y + 4, x + 28, y + 32), fill=colour)
@@ -158,11 +173,19 @@ def _legend(draw: ImageDraw.ImageDraw, labels: Labels, y: int) -> int:
     return y + 54
 
 
-def _panel(draw: ImageDraw.ImageDraw, labels: Labels, title: str, bars: list[_Bar], y: int) -> int:
+def _panel(
+    draw: ImageDraw.ImageDraw,
+    labels: Labels,
+    title: str,
+    bars: list[_Bar],
+    y: int,
+    *,
+    fonts: Callable[..., Font],
+) -> int:
     draw.line((MARGIN, y, WIDTH - MARGIN, y), fill=RULE, width=2)
-    draw.text((MARGIN, y + 14), title, font=font(34, bold=True), fill=INK)
+    draw.text((MARGIN, y + 14), title, font=fonts(34, bold=True), fill=INK)
     y += 70
-    label_face, value_face = font(26), font(26, bold=True)
+    label_face, value_face = fonts(26), fonts(26, bold=True)
     bar_left = MARGIN + LABEL_WIDTH
     bar_room = WIDTH - MARGIN - VALUE_ROOM - bar_left
     largest = max(

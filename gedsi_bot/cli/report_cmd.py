@@ -15,6 +15,7 @@ from gedsi_bot.domain.disaggregation import Dim, Measure, Question, ReportScope,
 from gedsi_bot.errors import InvalidInput, NotFound
 from gedsi_bot.locale import Language, t
 from gedsi_bot.reports import Labels, ReportDocument
+from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.services.reporting import (
     InvalidDateRange,
     build_report_document,
@@ -79,14 +80,7 @@ def report(
     plan = common.catalog(config)
     db = common.database(config)
     try:
-        document = build_report_document(
-            db,
-            catalog=plan,
-            series_id=common.series_id(db, plan),
-            scope=scope,
-            now=common.now(),
-            full=full,
-        )
+        document = build_report_document(ServiceContext.open(db, plan), scope=scope, full=full)
     except InvalidDateRange as error:
         raise InvalidInput(
             t("report.cli.bad_range", language, first=error.first, last=error.last)
@@ -100,7 +94,11 @@ def report(
     if full:
         common.echo_err(t("report.cli.full_warning", language))
     print_summary(document, language, Console(width=120, highlight=False))
-    for path in save_report_files(document, language=language, xlsx=xlsx, csv=csv, png=png):
+    fonts = config.resolved_flyers_dir / "fonts"
+    written = save_report_files(
+        document, language=language, xlsx=xlsx, csv=csv, png=png, fonts=fonts
+    )
+    for path in written:
         typer.echo(t("report.cli.written", language, path=path))
 
 

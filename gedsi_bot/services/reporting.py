@@ -12,15 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gedsi_bot.areas import load_areas
-from gedsi_bot.domain.areas import Areas
 from gedsi_bot.domain.disaggregation import ReportData, ReportScope, ReportSession, build_report
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import InvalidInput
 from gedsi_bot.locale import Language
 from gedsi_bot.report_charts import chart_png
 from gedsi_bot.reports import ReportDocument, csv_text, summary_html, xlsx_bytes
-from gedsi_bot.store import Database
+from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.store.reports import (
     SessionFilter,
     count_registrations,
@@ -60,25 +58,18 @@ def session_filter(scope: ReportScope, *, series_id: int, catalog: Catalog) -> S
 
 
 def build_report_document(
-    database: Database,
-    *,
-    catalog: Catalog,
-    series_id: int,
-    scope: ReportScope,
-    now: dt.datetime,
-    full: bool = False,
-    areas: Areas | None = None,
+    ctx: ServiceContext, *, scope: ReportScope, full: bool = False
 ) -> ReportDocument:
     """The report of ``scope``; ``full`` for the office-internal version.
 
     ``NotFound`` if ``scope`` names a session that does not exist; ``InvalidDateRange`` if its
     days are the wrong way round.
     """
-    areas = areas if areas is not None else load_areas()
-    where = session_filter(scope, series_id=series_id, catalog=catalog)
-    with database.read() as db:
+    catalog = ctx.catalog
+    where = session_filter(scope, series_id=ctx.series_id, catalog=catalog)
+    with ctx.database.read() as db:
         if scope.session_number is not None:
-            get_session(db, series_id=series_id, number=scope.session_number)
+            get_session(db, series_id=ctx.series_id, number=scope.session_number)
         sessions = report_sessions(db, where)
         counts = count_registrations(db, where)
         ratings = rating_totals(db, where)
@@ -101,13 +92,15 @@ def build_report_document(
         suggested_themes=suggested,
         free_suggestions=free,
     )
-    report = build_report(data, scope=scope, areas=areas, suppress=not full, generated_at=now)
+    report = build_report(
+        data, scope=scope, areas=ctx.areas, suppress=not full, generated_at=ctx.clock.now()
+    )
     return ReportDocument(
         report=report,
         series_name=catalog.series.name,
         organiser=catalog.series.organiser,
         zone=catalog.series.zone,
-        areas=areas,
+        areas=ctx.areas,
         theme_titles=titles,
         participants=participants,
         feedback_texts=texts,
@@ -137,24 +130,23 @@ class ReportMessage:
 
 
 def report_for_chat(
-    database: Database,
+    ctx: ServiceContext,
     *,
-    catalog: Catalog,
-    series_id: int,
     session_number: int | None,
     language: Language,
-    now: dt.datetime,
     full: bool = False,
+    fonts: Path | None = None,
 ) -> ReportMessage:
-    """The report of session ``session_number`` (the whole series for ``None``) for a chat."""
+    """The report of session ``session_number`` (the whole series for ``None``) for a chat.
+
+    ``fonts`` is the office's font folder (``Settings.resolved_flyers_dir / "fonts"``).
+    """
     scope = ReportScope(session_number=session_number)
-    document = build_report_document(
-        database, catalog=catalog, series_id=series_id, scope=scope, now=now, full=full
-    )
+    document = build_report_document(ctx, scope=scope, full=full)
     stem = report_file_stem(scope)
     return ReportMessage(
         text=summary_html(document, language),
-        png=chart_png(document, language),
+        png=chart_png(document, language, fonts=fonts),
         png_name=f"{stem}.png",
         xlsx=xlsx_bytes(document, language),
         xlsx_name=f"{stem}{'-internal' if full else ''}.xlsx",
@@ -168,12 +160,13 @@ def save_report_files(
     xlsx: Path | None = None,
     csv: Path | None = None,
     png: Path | None = None,
+    fonts: Path | None = None,
 ) -> list[Path]:
     """Write the requested files; return the paths written."""
     renderers: list[tuple[Path | None, Callable[[], bytes]]] = [
         (xlsx, lambda: xlsx_bytes(document, language)),
         (csv, lambda: csv_text(document, language).encode("utf-8")),
-        (png, lambda: chart_png(document, language)),
+        (png, lambda: chart_png(document, language, fonts=fonts)),
     ]
     written = []
     for path, render in renderers:

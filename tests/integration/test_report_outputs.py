@@ -13,22 +13,26 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
+from PIL.ImageFont import FreeTypeFont
 from sqlalchemy import func, select
 
 from gedsi_bot.catalog import load_catalog
 from gedsi_bot.domain.disaggregation import Measure, ReportScope
 from gedsi_bot.domain.series import Catalog
-from gedsi_bot.report_charts import chart_png
+from gedsi_bot.report_charts import chart_png, font
 from gedsi_bot.reports import CSV_COLUMNS, ReportDocument, csv_text, summary_html, xlsx_bytes
+from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.services.reporting import build_report_document, report_for_chat, save_report_files
 from gedsi_bot.store.engine import Database
 from gedsi_bot.store.tables import RegistrationRow, SessionRow
-from tests.conftest import BUNDLED_CATALOG
+from tests.conftest import BUNDLED_CATALOG, REPO_ROOT
+from tests.registration_factories import FixedClock
 from tests.report_fixture import build_series
 
 NOW = dt.datetime(2026, 3, 20, 3, 0, tzinfo=dt.UTC)
 SEATS = ("registered", "attended", "no_show")
 MARKS = ("<5", "x")
+FONTS = REPO_ROOT / "flyers" / "fonts"
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +54,8 @@ def document(
     full: bool,
     scope: ReportScope | None = None,
 ) -> ReportDocument:
-    return build_report_document(
-        database,
-        catalog=catalog,
-        series_id=series,
-        scope=scope or ReportScope(),
-        now=NOW,
-        full=full,
-    )
+    ctx = ServiceContext(database, catalog, series, FixedClock(NOW))
+    return build_report_document(ctx, scope=scope or ReportScope(), full=full)
 
 
 def workbook(doc: ReportDocument) -> Any:
@@ -337,12 +335,38 @@ def test_files_are_written_where_asked(
     assert load_workbook(tmp_path / "out" / "laporan.xlsx").sheetnames[0] == "Ringkasan"
 
 
+def test_chart_uses_the_bundled_font_and_falls_back_to_dejavu(tmp_path: Path) -> None:
+    regular, bold = font(30, folder=FONTS), font(30, bold=True, folder=FONTS)
+    assert isinstance(regular, FreeTypeFont)
+    assert isinstance(bold, FreeTypeFont)
+    assert Path(str(regular.path)).name == "PlusJakartaSans-Regular.woff2"
+    assert Path(str(bold.path)).name == "PlusJakartaSans-ExtraBold.woff2"
+    fallback = font(30, folder=tmp_path)
+    assert isinstance(fallback, FreeTypeFont)
+    assert Path(str(fallback.path)).name == "DejaVuSans.ttf"
+
+
 def test_chart_is_a_phone_sized_png(database: Database, catalog: Catalog, series: int) -> None:
-    png = chart_png(document(database, catalog, series, full=False), "id")
+    png = chart_png(document(database, catalog, series, full=False), "id", fonts=FONTS)
     with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
         assert image.width == 1080
         assert 1000 < image.height < 4000
         assert image.convert("L").getextrema()[0] < 100  # there is dark ink on it
+
+
+def png_height(png: bytes) -> int:
+    with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+        return image.height
+
+
+def test_shared_chart_keeps_empty_age_bands_so_none_stands_out(
+    database: Database, catalog: Catalog, series: int
+) -> None:
+    scope = ReportScope(session_number=2)  # three age bands have anyone in them
+    shared = chart_png(document(database, catalog, series, full=False, scope=scope), "id")
+    internal = chart_png(document(database, catalog, series, full=True, scope=scope), "id")
+    rows_more = (png_height(shared) - png_height(internal)) / 78  # a row: two bars and a gap
+    assert rows_more == 16 - 3
 
 
 def test_chat_summary_is_escaped_and_fits_a_message(
@@ -363,9 +387,8 @@ def test_chat_summary_is_escaped_and_fits_a_message(
 def test_report_for_chat_brings_summary_chart_and_workbook(
     database: Database, catalog: Catalog, series: int
 ) -> None:
-    message = report_for_chat(
-        database, catalog=catalog, series_id=series, session_number=2, language="id", now=NOW
-    )
+    ctx = ServiceContext(database, catalog, series, FixedClock(NOW))
+    message = report_for_chat(ctx, session_number=2, language="id", fonts=FONTS)
     assert "Sesi 2: Mengenali dan Mencegah Kekerasan dalam Rumah Tangga" in message.text
     assert "Terdaftar: 15 (L 5 · P 10)" in message.text
     assert message.png.startswith(b"\x89PNG")

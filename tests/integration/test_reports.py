@@ -19,10 +19,13 @@ from gedsi_bot.domain.series import Catalog
 from gedsi_bot.domain.suppression import Mark
 from gedsi_bot.errors import NotFound
 from gedsi_bot.reports import ReportDocument
+from gedsi_bot.services.context import ServiceContext
+from gedsi_bot.services.registration import delete_personal_data
 from gedsi_bot.services.reporting import InvalidDateRange, build_report_document
 from gedsi_bot.store.engine import Database
 from gedsi_bot.store.tables import ParticipantRow, RegistrationRow, SessionRow
 from tests.conftest import BUNDLED_CATALOG
+from tests.registration_factories import FixedClock
 from tests.report_fixture import build_series
 
 NOW = dt.datetime(2026, 3, 20, 3, 0, tzinfo=dt.UTC)
@@ -56,14 +59,8 @@ def report_of(
     *,
     full: bool = True,
 ) -> ReportDocument:
-    return build_report_document(
-        database,
-        catalog=catalog,
-        series_id=series,
-        scope=scope or ReportScope(),
-        now=NOW,
-        full=full,
-    )
+    ctx = ServiceContext(database, catalog, series, FixedClock(NOW))
+    return build_report_document(ctx, scope=scope or ReportScope(), full=full)
 
 
 def numbers(row: Row) -> tuple[int, ...]:
@@ -440,3 +437,20 @@ def test_disability_comes_only_from_the_consented_snapshot(
     disability = table(report_of(database, catalog, series), Dim.DISABILITY)
     assert disability["mental"] == Z
     assert disability["tidak_ditanya"] == (12, 11, 11, 5, 1, 0)
+
+
+def test_deleting_ones_data_leaves_every_count_as_it_was(
+    database: Database, catalog: Catalog, series: int
+) -> None:
+    before = report_of(database, catalog, series)
+    ctx = ServiceContext(database, catalog, series, FixedClock(NOW))
+    assert delete_personal_data(ctx, telegram_user_id=1002) is not None  # "Peserta G1-2"
+    after = report_of(database, catalog, series)
+    for dimension in before.report.sections_by_dimension:
+        assert table(after, dimension) == table(before, dimension), dimension
+    assert numbers(after.report.total) == numbers(before.report.total)
+    assert after.report.unique_registered == before.report.unique_registered
+    assert after.report.satisfaction_overall == before.report.satisfaction_overall
+    names = [p.full_name for p in after.participants]
+    assert len(names) == len(before.participants) - 2  # their two sessions
+    assert "Peserta G1-2" not in names
