@@ -233,6 +233,7 @@ class _WeightsSpec(_Model):
     disability_inclusion: Weight = _WEIGHTS.disability_inclusion
     demand: Weight = _WEIGHTS.demand
     stability: Weight = _WEIGHTS.stability
+    group_balance: Weight = _WEIGHTS.group_balance
 
 
 class _PlanningSpec(_Model):

@@ -92,6 +92,7 @@ class PlanningWeights:
     disability_inclusion: int = 2
     demand: int = 3
     stability: int = 10
+    group_balance: int = 2
 
 
 @dataclass(frozen=True, slots=True)

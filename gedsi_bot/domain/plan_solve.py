@@ -1,0 +1,409 @@
+"""Running the two planning stages, the cut loop between them, and their shared time budget.
+
+``solve_plan`` returns either assignments for every slot with the solver's verdict per stage,
+or what stands in the way: the rules the elastic model had to bend, or a time-out.
+
+Plans longer than one theme-repeat window (a year of weekly sessions and more) solve the
+theme stage year block by year block, each block seeing the earlier ones as fixtures. The
+blocks solved *independently* relax only the rules that cross block borders, so the sum of
+their optima bounds the whole; a final pass over the whole horizon, started from the block
+plan, improves it and tightens the bound while the budget lasts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ortools.sat.python import cp_model
+
+from gedsi_bot.domain.model import Role, Session, SessionStatus
+from gedsi_bot.domain.plan_facts import PlanFacts
+from gedsi_bot.domain.plan_model import (
+    Assignment,
+    Breach,
+    JointElasticModel,
+    PeopleModel,
+    Rule,
+    SolverOptions,
+    ThemeModel,
+    make_solver,
+)
+
+MAX_ROUNDS = 8  # theme stages with cuts before the elastic model explains the impasse
+PEOPLE_SHARE = 0.4  # of the budget kept for the people stage when themes run long
+MIN_BLOCK = 26  # slots; shorter windows are not worth splitting
+
+
+class SolveStatus(StrEnum):
+    """CP-SAT's answer, by the names its documentation uses."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"
+    MODEL_INVALID = "MODEL_INVALID"
+
+
+_STATUSES = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+    cp_model.UNKNOWN: SolveStatus.UNKNOWN,
+    cp_model.MODEL_INVALID: SolveStatus.MODEL_INVALID,
+}
+SOLVED = frozenset({SolveStatus.OPTIMAL, SolveStatus.FEASIBLE})
+
+
+@dataclass(frozen=True, slots=True)
+class StageReport:
+    """One stage's result: its status, objective and proven bound (when solved)."""
+
+    stage: str  # "themes" | "people" | "diagnosis"
+    status: SolveStatus
+    objective: int | None = None
+    bound: int | None = None
+    seconds: float = 0.0
+    work: float = 0.0  # CP-SAT's deterministic time
+
+    @property
+    def gap(self) -> float:
+        """Relative distance between the solution and the proven bound (0.0 when optimal)."""
+        if self.objective is None or self.bound is None:
+            return 0.0
+        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+
+
+@dataclass
+class StagedResult:
+    assignments: list[Assignment] | None = None
+    reports: list[StageReport] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
+    roles: dict[tuple[int, int], Role] = field(default_factory=dict)  # (slot, person) in diagnosis
+    themes_in_diagnosis: dict[int, int] = field(default_factory=dict)  # slot -> theme
+    timed_out: bool = False
+    invalid: bool = False
+
+
+@dataclass
+class _Budget:
+    """What is left of the deterministic work and the wall-clock time for all solves."""
+
+    options: SolverOptions
+    work: float = 0.0
+    seconds: float = 0.0
+
+    def solver(self, *, share: float = 1.0, presolve: bool = False) -> cp_model.CpSolver:
+        left_work = max(0.01, (self.options.max_work - self.work) * share)
+        left_seconds = max(0.01, (self.options.max_seconds - self.seconds) * share)
+        solver = make_solver(self.options, work=left_work, seconds=left_seconds)
+        solver.parameters.cp_model_presolve = presolve
+        return solver
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        self.work += solver.response_proto.deterministic_time
+        self.seconds += solver.wall_time
+
+
+def _run(
+    budget: _Budget,
+    model: cp_model.CpModel,
+    stage: str,
+    *,
+    share: float = 1.0,
+    presolve: bool = False,
+    watch: cp_model.CpSolverSolutionCallback | None = None,
+) -> tuple[cp_model.CpSolver, StageReport]:
+    solver = budget.solver(share=share, presolve=presolve)
+    status = _STATUSES.get(solver.solve(model, watch), SolveStatus.UNKNOWN)
+    budget.spend(solver)
+    if status in SOLVED:
+        report = StageReport(
+            stage,
+            status,
+            objective=round(solver.objective_value),
+            bound=round(solver.best_objective_bound),
+            seconds=solver.wall_time,
+            work=solver.response_proto.deterministic_time,
+        )
+    else:
+        report = StageReport(
+            stage, status, seconds=solver.wall_time, work=solver.response_proto.deterministic_time
+        )
+    return solver, report
+
+
+def solve_plan(
+    facts: PlanFacts,
+    options: SolverOptions,
+    hints: Sequence[Assignment | None] = (),
+) -> StagedResult:
+    """Themes first, people second; cut unstaffable theme choices and repeat if needed."""
+    budget = _Budget(options)
+    result = StagedResult()
+    cuts: list[list[tuple[int, int]]] = []
+    for _ in range(MAX_ROUNDS):
+        themes, report = _theme_stage(facts, budget, cuts)
+        result.reports.append(report)
+        if report.status is SolveStatus.INFEASIBLE:
+            return _diagnose(facts, budget, result)
+        if themes is None:
+            return _stopped(result, report)
+        people_model = PeopleModel(facts, themes=themes).build()
+        people_model.hint(hints)
+        solver, report = _run(budget, people_model.model, "people", presolve=True)
+        result.reports.append(report)
+        if report.status in SOLVED:
+            result.assignments = people_model.assignments(solver)
+            return result
+        if report.status is not SolveStatus.INFEASIBLE:
+            return _stopped(result, report)
+        cut = _staffing_cut(facts, budget, themes, result)
+        if cut is None:
+            return result
+        cuts.append(cut)
+    return _diagnose(facts, budget, result)
+
+
+def _stopped(result: StagedResult, report: StageReport) -> StagedResult:
+    result.timed_out = report.status is SolveStatus.UNKNOWN
+    result.invalid = report.status is SolveStatus.MODEL_INVALID
+    return result
+
+
+# --- stage 1 ------------------------------------------------------------------------------------
+
+
+def _theme_stage(
+    facts: PlanFacts,
+    budget: _Budget,
+    cuts: Sequence[Sequence[tuple[int, int]]],
+) -> tuple[list[int] | None, StageReport]:
+    block = _block_length(facts)
+    if cuts or block is None:
+        # Measured: within one repeat window CP-SAT proves the theme stage fastest with its
+        # presolve and without a start (a hint sends it on a detour first).
+        model = ThemeModel(facts).build(cuts)
+        solver, report = _run(budget, model.model, "themes", share=1 - PEOPLE_SHARE, presolve=True)
+        return (model.themes(solver) if report.status in SOLVED else None), report
+    return _themes_by_blocks(facts, budget, block)
+
+
+def _block_length(facts: PlanFacts) -> int | None:
+    """Slots per block when the horizon spans several theme-repeat windows, else ``None``."""
+    windows = facts.theme_windows()
+    if len(windows) <= 2:
+        return None
+    length = max(MIN_BLOCK, min(len(window) for window in windows))
+    return length if len(facts.slots) > 1.5 * length else None
+
+
+def _themes_by_blocks(
+    facts: PlanFacts, budget: _Budget, length: int
+) -> tuple[list[int] | None, StageReport]:
+    ranges = [
+        list(range(start, min(start + length, len(facts.slots))))
+        for start in range(0, len(facts.slots), length)
+    ]
+    goal = facts.disability_target()
+    seconds_before, work_before = budget.seconds, budget.work
+    chosen: list[int] = []
+    earlier: list[Session] = []
+    bound: float = 0
+    solves_left = 2 * len(ranges)
+    for index, slots in enumerate(ranges):
+        part = facts.restricted(slots, extra=earlier, disability_goal=goal)
+        themes, report = _solve_block(part, budget, solves_left)
+        solves_left -= 1
+        if themes is None:
+            return None, _spent(
+                budget,
+                seconds_before=seconds_before,
+                work_before=work_before,
+                status=report.status,
+            )
+        if index > 0 or facts.rules.weights.group_balance:
+            # The block alone, without the goals that do not add up over blocks: its optimum
+            # bounds this block's share of the whole.
+            alone = facts.restricted(slots, disability_goal=goal)
+            _, report = _solve_block(alone, budget, solves_left, relaxed=True)
+        bound += report.bound if report.bound is not None else math.inf
+        solves_left -= 1
+        chosen.extend(themes)
+        earlier.extend(_as_fixtures(part, themes))
+    whole = ThemeModel(facts).build()
+    objective = whole.evaluate(chosen)
+    if _close_enough(objective, bound, budget.options.relative_gap):
+        status = SolveStatus.OPTIMAL if objective >= bound else SolveStatus.FEASIBLE
+        return chosen, _spent(
+            budget,
+            seconds_before=seconds_before,
+            work_before=work_before,
+            status=status,
+            objective=objective,
+            bound=bound,
+        )
+    whole.hint(chosen)  # complete, so CP-SAT takes it as its first solution at once
+    stop = _StopWhenClose(bound, budget.options.relative_gap)
+    solver, report = _run(budget, whole.model, "themes", share=1 - PEOPLE_SHARE, watch=stop)
+    if report.status in SOLVED and report.objective is not None and report.objective >= objective:
+        chosen, objective = whole.themes(solver), report.objective
+    if report.bound is not None:
+        bound = min(bound, report.bound)
+    status = SolveStatus.OPTIMAL if objective >= bound else SolveStatus.FEASIBLE
+    return chosen, _spent(
+        budget,
+        seconds_before=seconds_before,
+        work_before=work_before,
+        status=status,
+        objective=objective,
+        bound=bound,
+    )
+
+
+def _spent(
+    budget: _Budget,
+    *,
+    seconds_before: float,
+    work_before: float,
+    status: SolveStatus,
+    objective: int | None = None,
+    bound: float | None = None,
+) -> StageReport:
+    """The report of a stage made of several solves: what they spent together."""
+    return StageReport(
+        "themes",
+        status,
+        objective,
+        None if bound is None or math.isinf(bound) else round(bound),
+        seconds=budget.seconds - seconds_before,
+        work=budget.work - work_before,
+    )
+
+
+def _close_enough(objective: float, bound: float, gap: float) -> bool:
+    return bound - objective <= gap * max(1.0, abs(objective))
+
+
+class _StopWhenClose(cp_model.CpSolverSolutionCallback):
+    """Ends the search once a plan is within the requested gap of a bound known beforehand."""
+
+    def __init__(self, bound: float, gap: float) -> None:
+        super().__init__()
+        self.bound = bound
+        self.gap = gap
+
+    def on_solution_callback(self) -> None:
+        if _close_enough(self.objective_value, self.bound, self.gap):
+            self.stop_search()
+
+
+def _solve_block(
+    part: PlanFacts, budget: _Budget, solves_left: int, *, relaxed: bool = False
+) -> tuple[list[int] | None, StageReport]:
+    model = ThemeModel(part).build(relaxed=relaxed)
+    share = (1 - PEOPLE_SHARE) / (solves_left + 1)
+    solver, report = _run(budget, model.model, "themes", share=share, presolve=True)
+    return (model.themes(solver) if report.status in SOLVED else None), report
+
+
+def _as_fixtures(part: PlanFacts, themes: Sequence[int]) -> list[Session]:
+    """A block's themes as stand-in sessions, so later blocks respect them."""
+    return [
+        Session(
+            id=-1 - s,
+            number=0,
+            theme_id=part.themes[t].id,
+            starts_at=part.slots[s],
+            duration_minutes=part.catalog.series.duration_minutes,
+            status=SessionStatus.APPROVED,
+        )
+        for s, t in enumerate(themes)
+    ]
+
+
+# --- when nobody fits ---------------------------------------------------------------------------
+
+
+def _staffing_cut(
+    facts: PlanFacts, budget: _Budget, themes: Sequence[int], result: StagedResult
+) -> list[tuple[int, int]] | None:
+    """The (slot, theme) pairs that cannot be staffed together, or ``None`` if themes are not
+    the cause (then ``result`` carries the people-side breaches that explain why)."""
+    elastic = PeopleModel(facts, themes=themes, elastic=True).build()
+    solver, report = _run(budget, elastic.model, "diagnosis", presolve=True)
+    result.reports.append(report)
+    if report.status not in SOLVED:
+        _stopped(result, report)
+        return None
+    breaches = elastic.breaches(solver)
+    roles = _roles(solver, elastic.speaker_vars, elastic.moderator_vars)
+    if all(_moderator_side(facts, breach, roles) for breach in breaches):
+        result.breaches = breaches
+        result.roles = roles
+        result.themes_in_diagnosis = dict(enumerate(themes))
+        return None
+    slots = sorted({s for breach in breaches for s in breach.slots})
+    if _staffable(facts, budget, themes, slots):
+        slots = list(range(len(facts.slots)))  # the shortage is not local: cut the whole plan
+    return [(s, themes[s]) for s in slots]
+
+
+def _roles(
+    solver: cp_model.CpSolver,
+    speakers: dict[tuple[int, int], cp_model.IntVar],
+    moderators: dict[tuple[int, int], cp_model.IntVar],
+) -> dict[tuple[int, int], Role]:
+    roles = {key: Role.SPEAKER for key, var in speakers.items() if solver.boolean_value(var)}
+    roles.update(
+        (key, Role.MODERATOR) for key, var in moderators.items() if solver.boolean_value(var)
+    )
+    return roles
+
+
+def _moderator_side(facts: PlanFacts, breach: Breach, roles: dict[tuple[int, int], Role]) -> bool:
+    """Whether a breach is about moderators only, which no choice of themes can mend."""
+    if breach.rule is Rule.NO_MODERATOR:
+        return True
+    if breach.rule in (Rule.GAP, Rule.QUARTER) and breach.person is not None:
+        person = facts.people[breach.person]
+        served = {roles.get((s, breach.person)) for s in breach.slots} - {None}
+        return served == {Role.MODERATOR} and not person.can_speak
+    return False
+
+
+def _staffable(
+    facts: PlanFacts, budget: _Budget, themes: Sequence[int], slots: Sequence[int]
+) -> bool:
+    """Whether the people rules can be met on ``slots`` alone, with their themes as chosen."""
+    model = PeopleModel(facts, themes=themes, only=frozenset(slots)).build()
+    model.model.clear_objective()  # type: ignore[no-untyped-call]
+    _, report = _run(budget, model.model, "diagnosis")
+    return report.status is not SolveStatus.INFEASIBLE
+
+
+def _diagnose(facts: PlanFacts, budget: _Budget, result: StagedResult) -> StagedResult:
+    """Bend every rule at a price in one model; the cheapest bending names the blockers."""
+    model = JointElasticModel(facts).build()
+    solver, report = _run(budget, model.model, "diagnosis", presolve=True)
+    result.reports.append(report)
+    if report.status not in SOLVED:
+        return _stopped(result, report)
+    result.breaches = model.breaches(solver)
+    result.roles = _roles(solver, model.speaker_vars, model.moderator_vars)
+    result.themes_in_diagnosis = {
+        s: t for s in range(len(facts.slots)) if (t := model.chosen_theme(solver, s)) is not None
+    }
+    if not result.breaches and len(result.themes_in_diagnosis) == len(facts.slots):
+        # Every rule holds after all: the cut loop gave up too early. Staff these themes.
+        themes = [result.themes_in_diagnosis[s] for s in range(len(facts.slots))]
+        people_model = PeopleModel(facts, themes=themes).build()
+        solver, report = _run(budget, people_model.model, "people", presolve=True)
+        result.reports.append(report)
+        if report.status in SOLVED:
+            result.assignments = people_model.assignments(solver)
+        else:
+            _stopped(result, report)
+    return result
