@@ -17,6 +17,7 @@ from gedsi_bot import __version__
 from gedsi_bot.cli import (
     catalog_cmd,
     db_cmd,
+    plan_cmd,
     render_cmd,
     report_cmd,
     run_cmd,
@@ -60,6 +61,7 @@ sessions_cmd.register(app)
 zoom_cmd.register(app)
 render_cmd.register(app)
 report_cmd.register(app)
+plan_cmd.register(app)
 
 
 def main() -> None:

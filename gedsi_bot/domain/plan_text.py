@@ -109,12 +109,6 @@ class PlanText:
             return self("reason.new_theme")
         return self("reason.theme_rested", date=self.short_day(last))
 
-    def reason_kept(self) -> str:
-        return self("reason.kept")
-
-    def reason_changed(self) -> str:
-        return self("reason.changed")
-
     def reason_fixed(self, status: SessionStatus) -> str:
         return self("reason.fixed", status=self(f"status.{status.value}"))
 

@@ -32,6 +32,14 @@ from gedsi_bot.domain.series import Catalog
 from gedsi_bot.locale import DEFAULT_LANGUAGE, Language
 
 
+class Revision(StrEnum):
+    """How a planned draft relates to the draft that held its date before."""
+
+    NEW = "new"
+    KEPT = "kept"
+    CHANGED = "changed"
+
+
 class ChangeKind(StrEnum):
     CHANGED = "changed"
     DROPPED = "dropped"
@@ -73,6 +81,7 @@ class PlannedSession:
     status: SessionStatus = SessionStatus.DRAFT
     session_id: int | None = None  # the stored session it is, or the draft it keeps or updates
     number: int | None = None
+    revision: Revision | None = None  # for drafts: new, or the old draft kept or changed
 
     @property
     def is_fixed(self) -> bool:
@@ -240,8 +249,7 @@ def _planned_session(
     draft = _draft_at(facts, s)
     kept = draft is not None and _same_as_draft(facts, draft, assignment)
     score, reasons = session_merits(facts, text, s, assignment)
-    if draft is not None:
-        reasons.append(text.reason_kept() if kept else text.reason_changed())
+    revision = Revision.NEW if draft is None else Revision.KEPT if kept else Revision.CHANGED
     return PlannedSession(
         starts_at=facts.slots[s],
         theme_id=theme.id,
@@ -253,6 +261,7 @@ def _planned_session(
         reasons=tuple(reasons),
         session_id=draft.id if draft is not None else None,
         number=draft.number if draft is not None else None,
+        revision=revision,
     )
 
 

@@ -17,7 +17,7 @@ from gedsi_bot.domain.model import (
     SessionPerson,
     SessionStatus,
 )
-from gedsi_bot.errors import NotFound
+from gedsi_bot.errors import GedsiError, NotFound
 from gedsi_bot.store.tables import SeriesRow, SessionPersonRow, SessionRow
 
 
@@ -163,3 +163,83 @@ def ensure_registration_code(
             db.flush()
             return code
     raise RuntimeError("could not find a free registration code")
+
+
+class NotADraft(GedsiError):  # noqa: N818 - reads as a sentence at the raise site
+    """Only draft sessions may be changed or removed by re-planning."""
+
+
+def _draft_row(db: DbSession, *, series_id: int, session_id: int) -> SessionRow:
+    row = db.get(SessionRow, session_id)
+    if row is None or row.series_id != series_id:
+        raise NotFound(f"session id {session_id}")
+    if row.status != SessionStatus.DRAFT.value:
+        raise NotADraft(f"session {row.number} is {row.status}, not a draft")
+    return row
+
+
+def update_draft(
+    db: DbSession,
+    *,
+    series_id: int,
+    session_id: int,
+    theme_id: str,
+    starts_at: dt.datetime,
+    speaker_ids: Sequence[str],
+    moderator_id: str | None,
+    plan_score: float | None,
+    plan_reasons: Sequence[str],
+) -> None:
+    """Give a draft a new plan; people who keep their role keep their invitation answer."""
+    row = _draft_row(db, series_id=series_id, session_id=session_id)
+    row.theme_id = theme_id
+    row.starts_at = starts_at
+    row.plan_score = plan_score
+    row.plan_reasons = list(plan_reasons)
+    wanted = {(person_id, Role.SPEAKER.value): i for i, person_id in enumerate(speaker_ids)}
+    if moderator_id is not None:
+        wanted[(moderator_id, Role.MODERATOR.value)] = 0
+    keep = []
+    for person in row.people:
+        position = wanted.pop((person.person_id, person.role), None)
+        if position is None:
+            continue
+        person.position = position
+        keep.append(person)
+    row.people = keep
+    db.flush()  # a person changing role is removed before being added again
+    row.people.extend(
+        SessionPersonRow(person_id=person_id, role=role, position=position)
+        for (person_id, role), position in wanted.items()
+    )
+    db.flush()
+
+
+def delete_drafts(db: DbSession, *, series_id: int, session_ids: Iterable[int]) -> int:
+    """Remove draft sessions; anything else is refused with ``NotADraft``."""
+    count = 0
+    for session_id in session_ids:
+        db.delete(_draft_row(db, series_id=series_id, session_id=session_id))
+        count += 1
+    db.flush()
+    return count
+
+
+def renumber_drafts(db: DbSession, *, series_id: int, session_ids: Sequence[int]) -> None:
+    """Number these drafts in the given order, after the highest number of any other session.
+
+    Draft numbers are provisional: keeping them in date order means "session 7" always
+    comes before "session 8" while the plan changes. Published numbers never move.
+    """
+    rows = [_draft_row(db, series_id=series_id, session_id=i) for i in session_ids]
+    highest = db.scalar(
+        select(func.max(SessionRow.number)).where(
+            SessionRow.series_id == series_id, SessionRow.id.not_in(list(session_ids))
+        )
+    )
+    for row in rows:  # out of the way first: (series, number) is unique
+        row.number = -row.id
+    db.flush()
+    for offset, row in enumerate(rows, start=1):
+        row.number = (highest or 0) + offset
+    db.flush()
