@@ -227,7 +227,8 @@ def _table(outcome: PlanOutcome, catalog: Catalog, language: Language, *, save: 
     if outcome.plan.sessions:
         table = Table(show_lines=True)
         for column in _COLUMNS:
-            table.add_column(t(f"planner.cli.column.{column}", language))
+            whole = column in {"number", "when", "status"}  # a date reads as one line
+            table.add_column(t(f"planner.cli.column.{column}", language), no_wrap=whole)
         for row in _rows(outcome, catalog, language):
             table.add_row(*row)
         console.print(table)

@@ -101,16 +101,7 @@ def _no_theme(facts: PlanFacts, text: PlanText, s: int) -> str:
                 months=facts.rules.theme_repeat_months,
             )
         )
-    available = {p for t in range(len(facts.themes)) for p in facts.available_speakers(s, t)}
-    if lacking and len(available) < facts.min_speakers:
-        parts.append(
-            text(
-                "problem.detail_few_speakers",
-                available=len(available),
-                min=facts.min_speakers,
-            )
-        )
-    elif lacking:
+    if lacking:
         month = text.month(facts.days[s])
         parts.extend(
             text(
@@ -122,6 +113,16 @@ def _no_theme(facts: PlanFacts, text: PlanText, s: int) -> str:
         )
         if len(lacking) > MAX_THEMES_NAMED:
             parts.append(text("problem.detail_more_themes", count=len(lacking) - MAX_THEMES_NAMED))
+    available = {p for t in range(len(facts.themes)) for p in facts.available_speakers(s, t)}
+    if lacking and 0 < len(available) < facts.min_speakers:
+        # Speakers there are, but fewer than a session needs.
+        parts.append(
+            text(
+                "problem.detail_few_speakers",
+                available=len(available),
+                min=facts.min_speakers,
+            )
+        )
     return text("problem.no_theme", when=when, detail="; ".join(parts))
 
 

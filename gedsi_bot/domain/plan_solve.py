@@ -160,10 +160,13 @@ def solve_plan(
             return result
         if report.status is not SolveStatus.INFEASIBLE:
             return _stopped(result, report)
-        cut = _staffing_cut(facts, budget, themes, result)
-        if cut is None:
+        found = _staffing_cuts(facts, budget, themes, result)
+        if found is None:
             return result
-        cuts.append(cut)
+        for cut in found:
+            cuts.append(cut)
+            if len(cut) == 1:
+                cuts.extend(_alike(facts, *cut[0]))
     return _diagnose(facts, budget, result)
 
 
@@ -327,11 +330,11 @@ def _as_fixtures(part: PlanFacts, themes: Sequence[int]) -> list[Session]:
 # --- when nobody fits ---------------------------------------------------------------------------
 
 
-def _staffing_cut(
+def _staffing_cuts(
     facts: PlanFacts, budget: _Budget, themes: Sequence[int], result: StagedResult
-) -> list[tuple[int, int]] | None:
-    """The (slot, theme) pairs that cannot be staffed together, or ``None`` if themes are not
-    the cause (then ``result`` carries the people-side breaches that explain why)."""
+) -> list[list[tuple[int, int]]] | None:
+    """Sets of (slot, theme) pairs that cannot be staffed together, or ``None`` if themes are
+    not the cause (then ``result`` carries the people-side breaches that explain why)."""
     elastic = PeopleModel(facts, themes=themes, elastic=True).build()
     solver, report = _run(budget, elastic.model, "diagnosis", presolve=True)
     result.reports.append(report)
@@ -348,7 +351,19 @@ def _staffing_cut(
     slots = sorted({s for breach in breaches for s in breach.slots})
     if _staffable(facts, budget, themes, slots):
         slots = list(range(len(facts.slots)))  # the shortage is not local: cut the whole plan
-    return [(s, themes[s]) for s in slots]
+    return [[(s, themes[s]) for s in slots]]
+
+
+def _alike(facts: PlanFacts, s: int, t: int) -> list[list[tuple[int, int]]]:
+    """Cuts for the other themes of slot ``s`` that no more people could staff than ``t``."""
+    mine = set(facts.available_speakers(s, t))
+    return [
+        [(s, other)]
+        for other in range(len(facts.themes))
+        if other != t
+        and facts.theme_ok[s][other]
+        and set(facts.available_speakers(s, other)) <= mine
+    ]
 
 
 def _roles(
@@ -364,13 +379,18 @@ def _roles(
 
 
 def _moderator_side(facts: PlanFacts, breach: Breach, roles: dict[tuple[int, int], Role]) -> bool:
-    """Whether a breach is about moderators only, which no choice of themes can mend."""
+    """Whether a breach is about moderators only, which no choice of themes can mend.
+
+    Only when nobody both speaks and moderates: otherwise a theme that someone else can
+    speak on may free a moderator.
+    """
+    if any(person.can_speak and person.can_moderate for person in facts.people):
+        return False
     if breach.rule is Rule.NO_MODERATOR:
         return True
     if breach.rule in (Rule.GAP, Rule.QUARTER) and breach.person is not None:
-        person = facts.people[breach.person]
         served = {roles.get((s, breach.person)) for s in breach.slots} - {None}
-        return served == {Role.MODERATOR} and not person.can_speak
+        return served == {Role.MODERATOR}
     return False
 
 
