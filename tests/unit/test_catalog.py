@@ -5,7 +5,7 @@ import pytest
 
 from gedsi_bot.catalog import load_catalog, parse_catalog
 from gedsi_bot.domain.model import Role, Sex, ThemeGroup
-from gedsi_bot.domain.series import Frequency
+from gedsi_bot.domain.series import Frequency, PlanningWeights
 from gedsi_bot.errors import CatalogError
 from tests.conftest import BUNDLED_CATALOG
 
@@ -178,3 +178,12 @@ def test_unreadable_file_is_a_catalog_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError) as caught:
         load_catalog(tmp_path / "absent.yaml")
     assert caught.value.issues[0].path.endswith("absent.yaml")
+
+
+def test_planning_weights_include_group_balance() -> None:
+    bundled = load_catalog(BUNDLED_CATALOG, now=NOW)
+    assert bundled.planning.weights.group_balance == 2
+    without = SOURCE.replace("    group_balance: 2          # an even share", "    # share")
+    assert parse(without).planning.weights.group_balance == PlanningWeights().group_balance  # type: ignore[attr-defined]
+    zero = SOURCE.replace("    group_balance: 2 ", "    group_balance: 0 ")
+    assert parse(zero).planning.weights.group_balance == 0  # type: ignore[attr-defined]
