@@ -9,15 +9,19 @@ physical resolution. Pillow reads the result back pixel for pixel (tested).
 Most rows of a flyer are the template's background, the same on every flyer of a series:
 ``PreparedBackground`` compresses those rows once, and each flyer compresses only the bands its
 own content may touch. Deflate blocks from separate compressors can follow one another when each
-ends on a byte boundary (a sync flush), so the stream is stitched from both.
+ends on a byte boundary (a sync flush), so the stream is stitched from both — and the flyer's
+own bands are compressed in pieces on all cores (zlib releases the GIL), then joined in order.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 from PIL import Image
 
@@ -27,6 +31,7 @@ _INCH = 0.0254  # metres
 _ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KB window, fastest
 _FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed codes
 _ADLER_BASE = 65521
+_PIECE_ROWS = 160  # rows compressed as one piece, so pieces can share the cores
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -92,6 +97,17 @@ def _deflate(data: bytes | bytearray) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
+def _deflate_piece(data: bytearray) -> tuple[bytes, int, int]:
+    return _deflate(data), zlib.adler32(data), len(data)
+
+
+@cache
+def _workers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="gedsi-png"
+    )
+
+
 def _merge(bands: Sequence[tuple[int, int]], height: int) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for top, bottom in sorted((max(0, t), min(height, b)) for t, b in bands):
@@ -131,16 +147,29 @@ class PreparedBackground:
             raise ValueError("not a picture drawn on this background")
         width, height = self.size
         raw = image.tobytes()
+        pieces: list[tuple[bytes, int, int] | _Band] = []
+        pending = []
+        for band in self._bands:
+            if band.deflated is not None:
+                pieces.append(band)
+                continue
+            for top in range(band.top, band.bottom, _PIECE_ROWS):
+                rows = _rows(raw, width, top, min(band.bottom, top + _PIECE_ROWS))
+                pending.append((len(pieces), _workers().submit(_deflate_piece, rows)))
+                pieces.append(band)  # replaced by the compressed piece below
+        for index, future in pending:
+            pieces[index] = future.result()
         deflated = [_ZLIB_HEADER]
         adler = 1
-        for band in self._bands:
-            if band.deflated is None:
-                rows = _rows(raw, width, band.top, band.bottom)
-                deflated.append(_deflate(rows))
-                adler = zlib.adler32(rows, adler)
+        for piece in pieces:
+            if isinstance(piece, _Band):
+                assert piece.deflated is not None
+                deflated.append(piece.deflated)
+                adler = adler32_combine(adler, piece.adler, piece.length)
             else:
-                deflated.append(band.deflated)
-                adler = adler32_combine(adler, band.adler, band.length)
+                data, piece_adler, length = piece
+                deflated.append(data)
+                adler = adler32_combine(adler, piece_adler, length)
         deflated += [_FINAL_BLOCK, struct.pack(">I", adler)]
         parts = _header(width, height, self.dpi)
         parts.append(_chunk(b"IDAT", b"".join(deflated)))
