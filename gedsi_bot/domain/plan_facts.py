@@ -124,6 +124,7 @@ class PlanFacts:
     drafts: tuple[Session, ...]
     demand: Mapping[str, int]
     disability_goal: int | None = None  # overrides the share-based target (see restricted)
+    balance_period: tuple[dt.date, dt.date] | None = None  # default: first to last slot
     parent: PlanFacts | None = field(default=None, repr=False, compare=False)
     parent_slots: tuple[int, ...] = field(default=(), repr=False, compare=False)
     themes: tuple[Theme, ...] = field(init=False)
@@ -265,6 +266,12 @@ class PlanFacts:
 
     # --- fixtures -----------------------------------------------------------------------------
 
+    @property
+    def _period(self) -> tuple[dt.date, dt.date]:
+        if self.balance_period is not None:
+            return self.balance_period
+        return (self.days[0], self.days[-1])
+
     def _count_fixtures(self) -> None:
         load = [0] * len(self.people)
         by_sex: dict[str, int] = defaultdict(int)
@@ -278,7 +285,7 @@ class PlanFacts:
             in_window = (
                 bool(self.days) and self.days[0] - FAIR_LOAD_LOOKBACK <= day <= self.days[-1]
             )
-            in_period = bool(self.days) and self.days[0] <= day <= self.days[-1]
+            in_period = bool(self.days) and self._period[0] <= day <= self._period[1]
             self.period_fixtures += int(in_period)
             group = self._group_of(session.theme_id)
             if in_period and group is not None:
@@ -499,8 +506,13 @@ class PlanFacts:
         *,
         extra: Sequence[Session] = (),
         disability_goal: int | None = None,
+        whole_period: bool = False,
     ) -> PlanFacts:
-        """The same problem on some slots only, with ``extra`` sessions taken as fixtures."""
+        """The same problem on some slots only, with ``extra`` sessions taken as fixtures.
+
+        ``whole_period`` keeps the group shares of the whole plan, with ``extra`` counted in
+        them, so the part's group balance is the whole plan's given the rest.
+        """
         return PlanFacts(
             catalog=self.catalog,
             slots=tuple(self.slots[s] for s in slots),
@@ -509,6 +521,7 @@ class PlanFacts:
             drafts=self.drafts,
             demand=self.demand,
             disability_goal=disability_goal,
+            balance_period=(self.days[0], self.days[-1]) if whole_period else None,
             parent=self,
             parent_slots=tuple(slots),
         )

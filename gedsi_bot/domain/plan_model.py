@@ -279,12 +279,13 @@ class ThemeModel:
     _themes_at: list[list[Choice]] = field(default_factory=list)
     _aux: Auxiliaries = field(default_factory=Auxiliaries)
     _reach: tuple[cp_model.IntVar, list[tuple[int, int]], int] | None = None
+    _relaxed: bool = False
 
     def build(
         self, cuts: Sequence[Sequence[tuple[int, int]]] = (), *, relaxed: bool = False
     ) -> ThemeModel:
-        """The model; ``relaxed`` leaves out the group balance, whose price does not add up
-        over parts of a plan (for bounds computed part by part)."""
+        """The model; ``relaxed`` leaves out the group balance and the disability target,
+        which do not add up over parts of a plan (for bounds computed part by part)."""
         facts = self.facts
         for s in range(len(facts.slots)):
             themes: list[Choice] = []
@@ -301,6 +302,7 @@ class ThemeModel:
             present = [self.theme_vars[pair] for pair in cut if pair in self.theme_vars]
             if len(present) == len(cut):
                 self.model.add_bool_or([var.Not() for var in present])
+        self._relaxed = relaxed
         self._objective(relaxed=relaxed)
         return self
 
@@ -315,7 +317,7 @@ class ThemeModel:
             )
         ]
         target = facts.disability_target()
-        if weights.disability_inclusion and target > 0:
+        if weights.disability_inclusion and target > 0 and not relaxed:
             featured = [key for key in self.theme_vars if facts.disabled_speaker_possible(*key)]
             if featured:
                 reached = self.model.new_int_var(0, min(target, len(featured)), "dis_reach")
@@ -383,43 +385,14 @@ class ThemeModel:
         return found
 
     def value(self, s: int, t: int, drafted: dict[int, int]) -> int:
-        value = self.facts.theme_value(s, t)
-        if drafted.get(s) == t:
-            value += self.facts.rules.weights.stability * KEEP_THEME
-        return value
+        return theme_choice_value(self.facts, s, t, drafted)
 
     def _group_off(self, themes: Sequence[int | None], group: ThemeGroup) -> int:
-        facts = self.facts
-        sessions = len(facts.slots) + facts.period_fixtures
-        low, high = sessions // len(ThemeGroup), -(-sessions // len(ThemeGroup))
-        count = sum(1 for t in themes if t is not None and facts.themes[t].group is group)
-        count += facts.period_group_counts.get(group, 0)
-        return max(0, count - high, low - count)
+        return group_off(self.facts, themes, group)
 
     def evaluate(self, themes: Sequence[int]) -> int:
         """The objective of a complete theme plan, as this model counts it."""
-        drafted = self.facts.draft_themes()
-        total = sum(self.value(s, t, drafted) for s, t in enumerate(themes))
-        chosen = set(enumerate(themes))
-        if self._reach is not None:
-            _, featured, target = self._reach
-            reached = min(target, sum(1 for key in featured if key in chosen))
-            total += self.facts.rules.weights.disability_inclusion * DISABILITY_UNIT * reached
-        weight = self.facts.rules.weights.commemoration
-        for occurrence, (near, month) in self._occurrences().items():
-            done = self.facts.fixture_marks.get(occurrence, 0)
-            best = max(
-                [LEVEL_NEAR for key in near if key in chosen]
-                + [LEVEL_MONTH for key in month if key in chosen]
-                + [done]
-            )
-            total += weight * (best - done)
-        balance = self.facts.rules.weights.group_balance
-        if balance:
-            total -= sum(
-                balance * GROUP_UNIT * self._group_off(themes, group) for group in ThemeGroup
-            )
-        return total
+        return theme_plan_value(self.facts, themes, relaxed=self._relaxed)
 
     def hint(self, themes: Sequence[int | None]) -> None:
         """Start from these themes; a complete plan also fills in every helper variable, so
@@ -456,6 +429,46 @@ class ThemeModel:
             next(t for t, var in self._themes_at[s] if solver.boolean_value(var))
             for s in range(len(self.facts.slots))
         ]
+
+
+def theme_choice_value(facts: PlanFacts, s: int, t: int, drafted: dict[int, int]) -> int:
+    """Theme ``t`` on slot ``s`` on its own: its value, plus stability if a draft held it."""
+    value = facts.theme_value(s, t)
+    if drafted.get(s) == t:
+        value += facts.rules.weights.stability * KEEP_THEME
+    return value
+
+
+def group_off(facts: PlanFacts, themes: Sequence[int | None], group: ThemeGroup) -> int:
+    """How many sessions ``group`` has above or below its fair share (fixtures included)."""
+    sessions = len(facts.slots) + facts.period_fixtures
+    low, high = sessions // len(ThemeGroup), -(-sessions // len(ThemeGroup))
+    count = sum(1 for t in themes if t is not None and facts.themes[t].group is group)
+    count += facts.period_group_counts.get(group, 0)
+    return max(0, count - high, low - count)
+
+
+def theme_plan_value(facts: PlanFacts, themes: Sequence[int], *, relaxed: bool = False) -> int:
+    """The theme stage's objective for a complete theme plan, without building the model."""
+    weights = facts.rules.weights
+    drafted = facts.draft_themes()
+    total = sum(theme_choice_value(facts, s, t, drafted) for s, t in enumerate(themes))
+    target = facts.disability_target()
+    if weights.disability_inclusion and target > 0 and not relaxed:
+        featured = sum(facts.disabled_speaker_possible(s, t) for s, t in enumerate(themes))
+        total += weights.disability_inclusion * DISABILITY_UNIT * min(target, featured)
+    best: dict[tuple[str, int], int] = {}
+    for s, t in enumerate(themes):
+        for mark in facts.marks(s, t):
+            best[mark.occurrence] = max(best.get(mark.occurrence, 0), mark.level)
+    for occurrence, level in best.items():
+        total += weights.commemoration * max(0, level - facts.fixture_marks.get(occurrence, 0))
+    if weights.group_balance and not relaxed:
+        total -= sum(
+            weights.group_balance * GROUP_UNIT * group_off(facts, themes, group)
+            for group in ThemeGroup
+        )
+    return total
 
 
 def add_theme_repeat(

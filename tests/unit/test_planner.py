@@ -22,6 +22,7 @@ from tests.factories import (
     BOTH,
     JAKARTA,
     MODERATOR,
+    SPEAKER,
     catalog,
     person,
     session,
@@ -398,3 +399,38 @@ def test_nobody_fits_gives_an_empty_list() -> None:
     made = small([person("ahli", "gizi", roles=BOTH), person("mod", roles=MODERATOR)])
     target = session(1, weekly(JAN_14, 1)[0], "a", ["ahli"], "mod")
     assert propose_replacements(made, session=target, person_id="ahli", existing=[target]) == []
+
+
+def test_long_plans_are_solved_in_blocks_and_break_no_rule() -> None:
+    groups = list(ThemeGroup)
+    themes = [
+        theme(f"t{i}", "gizi", ("anak", "hukum", "data")[i % 3], group=groups[i % 3])
+        for i in range(9)
+    ]
+    people = [
+        person(
+            f"p{i}",
+            "gizi",
+            ("anak", "hukum", "data")[i % 3],
+            roles=BOTH if i % 3 == 0 else SPEAKER,
+            gender=Sex.FEMALE if i % 2 else Sex.MALE,
+        )
+        for i in range(9)
+    ]
+    made = small(
+        people,
+        themes=themes,
+        theme_repeat_months=1,
+        min_gap_weeks=2,
+        max_per_quarter=6,
+    )
+    slots = weekly(JAN_14, 45)
+    plan = plan_series(made, slots=slots)
+    assert plan.feasible
+    (themes_stage, people_stage) = plan.solve.stages
+    assert themes_stage.stage == "themes"
+    assert themes_stage.objective is not None
+    assert themes_stage.bound is not None
+    assert themes_stage.objective <= themes_stage.bound
+    assert people_stage.status is SolveStatus.OPTIMAL
+    assert plan_checks.hard_violations(made, plan.sessions, []) == []
