@@ -29,6 +29,7 @@ from gedsi_bot.domain.series import Catalog
 from gedsi_bot.locale import LANGUAGES, Language, t
 from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.store import Database, create_database_engine
+from gedsi_bot.zoom import ZoomClient
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (participants.register,)
 
 # The commands shown in Telegram's menu, in this order.
 COMMANDS = ("jadwal", "batal", "dataku", "ubah", "hapusdata", "langganan", "bantuan", "start")
+CONNECTION_POOL_SIZE = 16
+POOL_TIMEOUT = 30.0  # seconds a request may wait for a free connection during a burst
 ADMIN_NOTICE_INTERVAL = 60.0  # seconds: one notice per kind of error, however many occur
 
 
@@ -70,15 +73,19 @@ def build_application(
 
     async def post_init(application: GedsiApplication) -> None:
         ctx = await run(ServiceContext.open, db, catalog, clock=clock or SystemClock())
+        zoom = ZoomClient.from_settings(settings) if settings.has_zoom_credentials else None
         application.bot_data.attach(
-            services=ctx, settings=settings, bot_username=application.bot.username
+            services=ctx, settings=settings, bot_username=application.bot.username, zoom=zoom
         )
         for language in LANGUAGES:
             code = None if language == "id" else language
             await application.bot.set_my_commands(bot_commands(language), language_code=code)
         logger.info("bot @%s ready for series %s", application.bot.username, catalog.series.id)
 
-    async def post_shutdown(application: GedsiApplication) -> None:  # noqa: ARG001
+    async def post_shutdown(application: GedsiApplication) -> None:
+        zoom = application.bot_data.zoom
+        if zoom is not None:
+            await zoom.aclose()
         if owns_database:
             db.dispose()
 
@@ -91,6 +98,10 @@ def build_application(
         .context_types(context_types)
         .persistence(DatabasePersistence(db, update_interval=persistence_interval))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
+        # httpcore scans every pooled connection on each request: a small pool of kept-alive
+        # connections is faster than hundreds, and a burst waits its turn instead of failing.
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(POOL_TIMEOUT)
         .rate_limiter(RetryAfterLimiter())
         .defaults(
             Defaults(

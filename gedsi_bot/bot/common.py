@@ -67,12 +67,16 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     if query is None or query.message is None or not isinstance(query.message, Message):
         await send(update, text, markup)
         return
-    await query.answer()
-    try:
-        await query.message.edit_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
+    # The spinner stops and the message changes in one round trip rather than two.
+    edited = query.message.edit_text(text, reply_markup=markup)
+    for outcome in await asyncio.gather(query.answer(), edited, return_exceptions=True):
+        if isinstance(outcome, BaseException) and not _unchanged(outcome):
+            raise outcome
+
+
+def _unchanged(error: BaseException) -> bool:
+    """Telegram refuses an edit that changes nothing; the message already shows the text."""
+    return isinstance(error, BadRequest) and "not modified" in error.message
 
 
 async def acknowledge(update: Update, text: str | None = None) -> None:

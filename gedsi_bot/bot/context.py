@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from gedsi_bot.config import Settings
 from gedsi_bot.locale import Language
 from gedsi_bot.services.context import ServiceContext
+from gedsi_bot.zoom import ZoomClient
 
 
 class BotData:
@@ -18,17 +19,26 @@ class BotData:
     service of its own.
     """
 
-    __slots__ = ("_services", "_settings", "bot_username")
+    __slots__ = ("_services", "_settings", "bot_username", "zoom")
 
     def __init__(self) -> None:
         self._services: ServiceContext | None = None
         self._settings: Settings | None = None
         self.bot_username = ""
+        self.zoom: ZoomClient | None = None  # None without Zoom credentials
 
-    def attach(self, *, services: ServiceContext, settings: Settings, bot_username: str) -> None:
+    def attach(
+        self,
+        *,
+        services: ServiceContext,
+        settings: Settings,
+        bot_username: str,
+        zoom: ZoomClient | None = None,
+    ) -> None:
         self._services = services
         self._settings = settings
         self.bot_username = bot_username
+        self.zoom = zoom
 
     @property
     def services(self) -> ServiceContext:

@@ -69,8 +69,9 @@ from gedsi_bot.domain.registration import (
     validate_institution,
     validate_name,
 )
-from gedsi_bot.errors import NotFound
+from gedsi_bot.errors import GedsiError, NotFound
 from gedsi_bot.locale import Language, t
+from gedsi_bot.services import meetings
 from gedsi_bot.services import registration as service
 from gedsi_bot.services.calendar_file import calendar_filename, session_calendar
 from gedsi_bot.services.notices import confirmation_text
@@ -315,7 +316,8 @@ async def begin(update: Update, context: Context, session_id: int) -> State:
         await send(update, t("bot.error.unknown_code", language))
         return drop_form(context)
     if start.current is not None:
-        await send_confirmation(update, context, start.current, already=True, fresh=True)
+        current = await with_personal_link(context, start.current)
+        await send_confirmation(update, context, current, already=True, fresh=True)
         return drop_form(context)
     if not start.is_open:
         await send(update, t("bot.error.closed", language))
@@ -634,10 +636,39 @@ async def submit(update: Update, context: Context, form: Form) -> State:
     except IncompleteAnswers:
         return await ask_next(update, context, form)
     drop_form(context)
-    await send_confirmation(
-        update, context, result, already=result.already, name=profile.full_name
-    )
+    view = await with_personal_link(context, result)
+    await send_confirmation(update, context, view, already=result.already, name=profile.full_name)
     return END
+
+
+async def with_personal_link(
+    context: Context, view: service.RegistrationView
+) -> service.RegistrationView:
+    """The registration with its personal Zoom link, where the meeting uses registration.
+
+    Zoom being away does not undo a registration: the confirmation then says the personal
+    link will follow, and the link is asked for again before the session.
+    """
+    meeting = view.session.meeting
+    if (
+        meeting is None
+        or not meeting.uses_registration
+        or view.registration.personal_join_url
+        or view.status is not RegistrationStatus.REGISTERED
+    ):
+        return view
+    data = context.bot_data
+    try:
+        url = await meetings.add_registrant(
+            data.services.database,
+            data.zoom,
+            options=data.settings.meeting_options,
+            registration_id=view.registration.id,
+        )
+    except GedsiError as error:
+        logger.warning("no personal link for registration %s yet: %s", view.registration.id, error)
+        return view
+    return replace(view, registration=replace(view.registration, personal_join_url=url))
 
 
 async def send_confirmation(
