@@ -10,6 +10,8 @@ persistence, no rules: whatever gedsi-bot spends beyond this is the cost of bein
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sys
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -31,13 +33,21 @@ async def echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop the spinner and edit the message at once, as gedsi-bot does; a late answer to the
+    press (Telegram forgets presses after about 15 s) must not lose the edit."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     count = int(context.chat_data.get("presses", 0)) + 1 if context.chat_data is not None else 1
     if context.chat_data is not None:
         context.chat_data["presses"] = count
-    await query.edit_message_text(f"echo: button {count}", reply_markup=NEXT)
+    edit = query.edit_message_text(f"echo: button {count}", reply_markup=NEXT)
+    _, edited = await asyncio.gather(query.answer(), edit, return_exceptions=True)
+    if isinstance(edited, BaseException):
+        raise edited
+
+
+async def log_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    logging.getLogger("echo_bot").warning("update failed: %r", context.error)
 
 
 def main(root: str, token: str) -> None:
@@ -51,6 +61,7 @@ def main(root: str, token: str) -> None:
     )
     application.add_handler(MessageHandler(filters.ALL, echo_text))
     application.add_handler(CallbackQueryHandler(echo_button))
+    application.add_error_handler(log_error)
     application.run_polling(allowed_updates=Update.ALL_TYPES)
 
 

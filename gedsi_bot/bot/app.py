@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -26,6 +27,7 @@ from gedsi_bot.bot.updates import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from gedsi_bot.clock import Clock, SystemClock
 from gedsi_bot.config import Settings
 from gedsi_bot.domain.series import Catalog
+from gedsi_bot.errors import GedsiError
 from gedsi_bot.locale import LANGUAGES, Language, t
 from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.store import Database, create_database_engine
@@ -120,6 +122,30 @@ def build_application(
     return application
 
 
+def describe(error: BaseException | None) -> str:
+    """The error's type, and its text only where that text is known to hold no personal data.
+
+    Telegram's descriptions and gedsi-bot's own messages name ids, never people; any other
+    exception's text might quote what someone typed, so only its type is logged.
+    """
+    if error is None:
+        return "unknown error"
+    kind = type(error).__name__
+    if isinstance(error, TelegramError | GedsiError):
+        return f"{kind}: {error}"
+    return kind
+
+
+def frames(error: BaseException | None) -> str:
+    """Where the error happened (files, lines, functions), without any values."""
+    if error is None or error.__traceback__ is None:
+        return ""
+    return "\n".join(
+        f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+        for frame in traceback.extract_tb(error.__traceback__)
+    )
+
+
 class ErrorReporter:
     """The one error handler: log first (ids only), tell the admins, reassure the person."""
 
@@ -134,7 +160,7 @@ class ErrorReporter:
         if update is None and isinstance(error, NetworkError):
             logger.warning("Telegram unreachable while polling: %s", kind)
             return
-        logger.error("update %s failed: %s", update_id, kind, exc_info=error)
+        logger.error("update %s failed: %s\n%s", update_id, describe(error), frames(error))
         await self._tell_admins(context, kind, update_id)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:

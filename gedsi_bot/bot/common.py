@@ -69,9 +69,9 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
         return
     # The spinner stops and the message changes in one round trip rather than two.
     edited = query.message.edit_text(text, reply_markup=markup)
-    for outcome in await asyncio.gather(query.answer(), edited, return_exceptions=True):
-        if isinstance(outcome, BaseException) and not _unchanged(outcome):
-            raise outcome
+    _, outcome = await asyncio.gather(acknowledge(update), edited, return_exceptions=True)
+    if isinstance(outcome, BaseException) and not _unchanged(outcome):
+        raise outcome
 
 
 def _unchanged(error: BaseException) -> bool:
@@ -80,6 +80,14 @@ def _unchanged(error: BaseException) -> bool:
 
 
 async def acknowledge(update: Update, text: str | None = None) -> None:
-    """Stop a pressed button's spinner (with a short notice when ``text`` is given)."""
-    if update.callback_query is not None:
+    """Stop a pressed button's spinner (with a short notice when ``text`` is given).
+
+    Telegram forgets a press it was not answered within about 15 seconds; the answer only stops
+    a spinner, so a late one is dropped rather than failing the reply itself.
+    """
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text)
+    except BadRequest as error:
+        logger.info("button press of update %s not acknowledged: %s", update.update_id, error)

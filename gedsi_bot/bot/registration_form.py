@@ -48,6 +48,7 @@ from gedsi_bot.domain.model import (
     Category,
     Disability,
     RegistrationStatus,
+    Session,
     Sex,
 )
 from gedsi_bot.domain.registration import (
@@ -722,7 +723,38 @@ async def leave(update: Update, context: Context) -> State:
     return drop_form(context)
 
 
+@answering
+async def switch_session(update: Update, context: Context, form: Form) -> State:
+    """A registration link or button for another session while the form is open."""
+    language = language_of(update)
+    if update.callback_query is not None:
+        await acknowledge(update)
+        session_id = _session_id_of(update)
+    else:
+        session_id = await _linked_session_id(context)
+    if session_id is None:
+        await reprompt(update, context, form, t("bot.error.unknown_code", language))
+        return None
+    if form.session_id == session_id:
+        await reprompt(update, context, form, t("bot.resume.busy", language))
+        return None
+    session = await _still_open(context, session_id)
+    if form.updating or session is None:
+        return await begin(update, context, session_id)  # says why, if it cannot be
+    form.session_id = session_id
+    save_form(context, form, form.state)
+    notice = t(
+        "bot.resume.switched",
+        language,
+        series=escape(services(context).catalog.series.name),
+        number=session.number,
+    )
+    await reprompt(update, context, form, notice)
+    return None
+
+
 async def _linked_session_id(context: Context) -> int | None:
+    """The session a ``/start daftar_<code>`` names, if any."""
     link = parse_payload(context.args[0]) if context.args else None
     if link is None or link.kind is not LinkKind.REGISTER:
         return None
@@ -734,44 +766,6 @@ async def _linked_session_id(context: Context) -> int | None:
 
 
 @answering
-async def switch_session(update: Update, context: Context, form: Form) -> State:
-    """A registration link or button for a session while the form is open."""
-    language = language_of(update)
-    session_id: int | None
-    if update.callback_query is not None:
-        await acknowledge(update)
-        session_id = _session_id_of(update)
-    else:
-        link = parse_payload(context.args[0]) if context.args else None
-        try:
-            found = (
-                await run(service.session_by_code, services(context), link.code) if link else None
-            )
-        except NotFound:
-            found = None
-        session_id = found.id if found else None
-    if session_id is None:
-        await reprompt(update, context, form, t("bot.error.unknown_code", language))
-        return None
-    if form.updating or form.session_id == session_id:
-        if form.session_id == session_id:
-            await reprompt(update, context, form, t("bot.resume.busy", language))
-            return None
-        return await begin(update, context, session_id)
-    session = await run(service.get_session, services(context), session_id)
-    form.session_id = session_id
-    notice = t(
-        "bot.resume.switched",
-        language,
-        series=escape(services(context).catalog.series.name),
-        number=session.number,
-    )
-    save_form(context, form, form.state)
-    await reprompt(update, context, form, notice)
-    return None
-
-
-@answering
 async def offer_resume(update: Update, context: Context, form: Form) -> State:
     """Another command while the form is open: continue it, or stop."""
     ctx = services(context)
@@ -779,7 +773,10 @@ async def offer_resume(update: Update, context: Context, form: Form) -> State:
     if form.updating or form.session_id is None:
         text = t("bot.resume.question_update", language)
     else:
-        session = await run(service.get_session, ctx, form.session_id)
+        session = await _still_open(context, form.session_id)
+        if session is None:
+            await send(update, t("bot.error.closed", language))
+            return drop_form(context)
         text = t(
             "bot.resume.question",
             language,
@@ -796,21 +793,28 @@ async def on_resume(update: Update, context: Context, form: Form) -> State:
     if _choice(update) != kb.YES:
         await show(update, t("bot.cancel.left_form", language))
         return drop_form(context)
-    if not form.updating and form.session_id is not None:
-        ctx = services(context)
-        session = await run(service.get_session, ctx, form.session_id)
-        if not service.is_session_open(ctx, session):
-            await show(update, t("bot.error.closed", language))
-            return drop_form(context)
+    registering = not form.updating and form.session_id is not None
+    if registering and await _still_open(context, form.session_id or 0) is None:
+        await show(update, t("bot.error.closed", language))
+        return drop_form(context)
     return await goto(update, context, form, form.state)
+
+
+async def _still_open(context: Context, session_id: int) -> Session | None:
+    """The session of an abandoned form, if it still takes registrations."""
+    ctx = services(context)
+    try:
+        session = await run(service.get_session, ctx, session_id)
+    except NotFound:
+        return None
+    return session if service.is_session_open(ctx, session) else None
 
 
 @answering
 async def stale_button(update: Update, context: Context, form: Form) -> State:
     """A button from an earlier step: say so, and ask the current step again."""
     language = language_of(update)
-    if update.callback_query is not None:
-        await update.callback_query.answer(t("bot.error.stale_button", language))
+    await acknowledge(update, t("bot.error.stale_button", language))
     await reprompt(update, context, form, t("bot.resume.busy", language))
     return None
 

@@ -61,8 +61,7 @@ class BotHarness:
             telegram_bot_token=self.sandbox.token,
             telegram_api_url=self.sandbox.url,
             database_url=self.database_url,
-            admin_ids=frozenset(),
-            **self.extra_settings,
+            **{"admin_ids": frozenset(), **self.extra_settings},
         )
 
     async def start(self) -> GedsiApplication:

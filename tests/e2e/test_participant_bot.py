@@ -412,3 +412,28 @@ async def test_english_speakers_get_english_and_commands_are_set_in_both(
     indonesian = await client.commands((await Person.create(client)).id)
     assert english[0] == {"command": "jadwal", "description": "Session schedule and registration"}
     assert indonesian[0] == {"command": "jadwal", "description": "Jadwal sesi dan pendaftaran"}
+
+
+async def test_link_to_another_session_mid_form_switches_and_keeps_the_answers(
+    bot: BotHarness, client: AsyncSandboxClient
+) -> None:
+    bot.publish("K12")
+    later = bot.publish("K13", starts_at=TWO_WEEKS_LATER)
+    siti = await Person.create(client)
+    await siti.start("daftar_K12")
+    await siti.press("privacy:yes")
+    await siti.say("Siti Aminah")
+
+    switched = await siti.start("daftar_K13")
+    assert f"dialihkan ke Caring Gedsi #{later.number}" in switched.text
+    assert "Jenis kelamin" in switched.text
+    await siti.press("sex:P")
+    await siti.say("1985")
+    await siti.press("cat:kader")
+    await siti.press("inst:none")
+    await siti.press("kel:luar_kota")
+    await siti.press("dc:no")
+    await siti.press("acc:none")
+    confirmation = await siti.confirm()
+    assert "Kamis, 24 Desember 2026" in confirmation.text
+    assert [row.status for row in registration_rows(bot, later.id)] == ["registered"]
