@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -19,13 +20,16 @@ class BotData:
     service of its own.
     """
 
-    __slots__ = ("_services", "_settings", "bot_username", "zoom")
+    __slots__ = ("_services", "_settings", "bot_username", "wake_delivery", "zoom")
 
     def __init__(self) -> None:
         self._services: ServiceContext | None = None
         self._settings: Settings | None = None
         self.bot_username = ""
         self.zoom: ZoomClient | None = None  # None without Zoom credentials
+        # Called after a transaction that queued outbox rows, so they go out without waiting
+        # for the next due time; the delivery worker installs itself here.
+        self.wake_delivery: Callable[[], None] = _nothing
 
     def attach(
         self,
@@ -61,6 +65,10 @@ class BotData:
     @property
     def office_language(self) -> Language:
         return self.settings.language
+
+
+def _nothing() -> None:
+    """No delivery worker in this process: queued rows wait for the worker that has one."""
 
 
 UserData: TypeAlias = dict[str, Any]
