@@ -565,7 +565,7 @@ class BotApi:
             "url": args.string("url"),
             "cache_time": args.integer("cache_time") or 0,
         }
-        world.changes.notify()
+        world.changes.notify(("callback", query.id))
         return True, None
 
     # --- commands and files ----------------------------------------------------------------

@@ -14,7 +14,7 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import tornado.httpserver
@@ -196,8 +196,12 @@ class SimulationHandler(_JsonHandler):
         except ValueError:
             raise SimulationError(400, f"{name} must be a number") from None
 
-    async def wait_until(self, ready: Callable[[], bool]) -> bool:
-        """Wait (at most ``?timeout=`` seconds, default 0) until ``ready()``; its last answer."""
+    async def wait_until(self, ready: Callable[[], bool], key: Hashable | None = None) -> bool:
+        """Wait (at most ``?timeout=`` seconds, default 0) until ``ready()``; its last answer.
+
+        ``key`` names what ``ready`` looks at (a chat id, a callback query), so only changes
+        to it wake this request.
+        """
         timeout = min(self.number("timeout", 0.0) or 0.0, _MAX_WAIT)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -205,7 +209,7 @@ class SimulationHandler(_JsonHandler):
             remaining = deadline - loop.time()
             if remaining <= 0 or self.world.closing:
                 return False
-            await self.world.changes.wait(remaining)
+            await self.world.changes.wait(remaining, key)
         return True
 
     # --- the sandbox as a whole ----------------------------------------------------------
@@ -362,7 +366,7 @@ class SimulationHandler(_JsonHandler):
         def found() -> list[dict[str, Any]]:
             return self.simulation.messages(chat_id, from_bot=from_bot)
 
-        complete = await self.wait_until(lambda: len(found()) >= wanted)
+        complete = await self.wait_until(lambda: len(found()) >= wanted, chat_id)
         return {"messages": found(), "complete": complete}
 
     @_route("GET", r"/chats/(-?\d+)/events")
@@ -372,7 +376,7 @@ class SimulationHandler(_JsonHandler):
         wanted = int(self.number("min_count", 0) or 0)
         self.simulation.chat(chat_id)
         complete = await self.wait_until(
-            lambda: len(self.simulation.events(chat_id, after=after)) >= wanted
+            lambda: len(self.simulation.events(chat_id, after=after)) >= wanted, chat_id
         )
         return {"events": self.simulation.events(chat_id, after=after), "complete": complete}
 
@@ -380,7 +384,9 @@ class SimulationHandler(_JsonHandler):
     async def callback(self, match: re.Match[str]) -> Any:
         query_id = match.group(1)
         self.simulation.callback(query_id)
-        await self.wait_until(lambda: bool(self.simulation.callback(query_id)["answered"]))
+        await self.wait_until(
+            lambda: bool(self.simulation.callback(query_id)["answered"]), ("callback", query_id)
+        )
         return self.simulation.callback(query_id)
 
     @_route("GET", r"/files/([A-Za-z0-9_-]+)")

@@ -259,7 +259,7 @@ class Simulation:
         if chat.is_private:
             chat.started = True
         update_id = self.world.updates.push("message", message)
-        self.world.changes.notify()
+        self.world.changes.notify(chat.id)
         return {"message": message, "update_id": update_id}
 
     def _text(self, _: SimUser, spec: dict[str, Any]) -> dict[str, Any]:
@@ -421,7 +421,7 @@ class Simulation:
             "data": button["callback_data"],
         }
         update_id = self.world.updates.push("callback_query", payload)
-        self.world.changes.notify()
+        self.world.changes.notify(chat.id)
         return {"callback_query_id": query_id, "update_id": update_id}
 
     def callback(self, query_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import itertools
 import json
 import time
 from collections import Counter, deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,29 +223,46 @@ class Webhook:
 
 
 class Notifier:
-    """Wakes every coroutine waiting for "something changed"."""
+    """Wakes coroutines waiting for "something changed", optionally only about one thing.
+
+    A waiter may name a key (a chat id, a callback query): a notification for another key
+    leaves it asleep, so hundreds of waiters on hundreds of chats do not all wake for every
+    message. A notification without a key, and a waiter without one, match everything.
+    """
 
     def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._waiters: dict[Hashable | None, set[asyncio.Future[None]]] = {}
 
-    def notify(self) -> None:
-        waiters, self._waiters = self._waiters, set()
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+    def notify(self, key: Hashable | None = None) -> None:
+        if key is None:
+            groups, self._waiters = list(self._waiters.values()), {}
+        else:
+            groups = [self._waiters.pop(key, set()), self._waiters.pop(None, set())]
+        for waiters in groups:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
-    async def wait(self, timeout: float) -> bool:  # noqa: ASYNC109 - waiting is the point
-        """True when notified, False when ``timeout`` seconds passed first."""
+    async def wait(
+        self,
+        timeout: float,  # noqa: ASYNC109 - waiting is the point
+        key: Hashable | None = None,
+    ) -> bool:
+        """True when notified (about ``key``, or about everything), False after ``timeout``."""
         if timeout <= 0:
             return False
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.add(waiter)
+        self._waiters.setdefault(key, set()).add(waiter)
         try:
             await asyncio.wait_for(waiter, timeout)
         except TimeoutError:
             return False
         finally:
-            self._waiters.discard(waiter)
+            waiters = self._waiters.get(key)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._waiters[key]
         return True
 
 
@@ -388,4 +406,4 @@ class World:
                 "message": message,
             }
         )
-        self.changes.notify()
+        self.changes.notify(chat.id)
