@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$",
     )
     flyers_dir: Path | None = Field(None, validation_alias=_env("GEDSI_FLYERS_DIR"))
+    # A file holding a shift of the clock, for rehearsals against the sandbox (see clock.py).
+    rehearsal_clock: Path | None = Field(None, validation_alias=_env("GEDSI_REHEARSAL_CLOCK"))
 
     zoom_account_id: str | None = Field(None, validation_alias=_env("ZOOM_ACCOUNT_ID"))
     zoom_client_id: str | None = Field(None, validation_alias=_env("ZOOM_CLIENT_ID"))

@@ -16,13 +16,16 @@ import typer
 from telegram import Update
 
 from gedsi_bot.bot.app import build_application
+from gedsi_bot.bot.context import Context, GedsiApplication
 from gedsi_bot.cli import common
+from gedsi_bot.clock import Clock, RehearsalClock, clock_from_settings
 from gedsi_bot.config import Settings
 from gedsi_bot.errors import ConfigError
 from gedsi_bot.store import Database, create_database_engine, upgrade
 
 logger = logging.getLogger(__name__)
 
+REHEARSAL_CHECK_SECONDS = 0.5
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -37,6 +40,19 @@ def webhook_secret(config: Settings) -> str:
     return value
 
 
+def follow_rehearsal_clock(application: GedsiApplication, clock: Clock) -> None:
+    """Wake the delivery worker when a rehearsal moves the clock, as if its timer had fired."""
+    if not isinstance(clock, RehearsalClock) or application.job_queue is None:
+        return
+
+    async def check(context: Context) -> None:
+        if clock.changed():
+            logger.info("rehearsal clock moved to %s", clock.now().isoformat(timespec="seconds"))
+            context.bot_data.wake_delivery()
+
+    application.job_queue.run_repeating(check, interval=REHEARSAL_CHECK_SECONDS, first=0)
+
+
 def run() -> None:
     """Run the participants' Telegram bot (polling, or a webhook with GEDSI_WEBHOOK_URL)."""
     config = common.settings()
@@ -44,7 +60,9 @@ def run() -> None:
     plan = common.catalog(config)
     engine = create_database_engine(config.resolved_database_url, hide_parameters=True)
     upgrade(engine)
-    application = build_application(config, plan, database=Database(engine))
+    clock = clock_from_settings(config)
+    application = build_application(config, plan, database=Database(engine), clock=clock)
+    follow_rehearsal_clock(application, clock)
     try:
         if config.webhook_url:
             application.run_webhook(
