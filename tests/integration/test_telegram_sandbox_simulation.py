@@ -159,6 +159,37 @@ def test_only_buttons_the_message_has_can_be_pressed(
     assert "'Ya'" in refused.value.message
 
 
+def test_a_forged_press_carries_any_data_to_the_bot(
+    telegram_users: SandboxClient, bot_call: Call
+) -> None:
+    user = telegram_users.create_user("Dewi", started=True)
+    markup = {"inline_keyboard": [[{"text": "Ya", "callback_data": "yes"}]]}
+    sent = bot_call("sendMessage", chat_id=user.id, text="?", reply_markup=markup)
+    message_id = sent["result"]["message_id"]
+
+    telegram_users.press_button(user.id, message_id, data="sex:X'; DROP", forged=True)
+    with pytest.raises(SandboxError, match="1-64 bytes") as refused:
+        telegram_users.press_button(user.id, message_id, data="é" * 33, forged=True)
+
+    [query] = pending(telegram_users, "callback_query")
+    assert query["data"] == "sex:X'; DROP"
+    assert refused.value.status == 400
+
+
+def test_a_user_edits_a_message_and_sends_a_location(telegram_users: SandboxClient) -> None:
+    user = telegram_users.create_user("Fitri", started=True)
+    sent = telegram_users.send_text(user.id, "Siti Aminh")
+
+    telegram_users.edit_text(user.id, sent["message_id"], "Siti Aminah")
+    telegram_users.send_location(user.id, -7.75, 113.21)
+
+    [edited] = pending(telegram_users, "edited_message")
+    assert (edited["message_id"], edited["text"]) == (sent["message_id"], "Siti Aminah")
+    assert "edit_date" in edited
+    [located] = [m for m in pending(telegram_users, "message") if "location" in m]
+    assert located["location"] == {"latitude": -7.75, "longitude": 113.21}
+
+
 def test_buttons_of_a_deleted_message_cannot_be_pressed(
     telegram_users: SandboxClient, bot_call: Call
 ) -> None:
@@ -269,6 +300,8 @@ def test_stats_count_accepted_and_refused(telegram_users: SandboxClient, bot_cal
         {"403": 1},
         1,
     )
+    [failure] = stats.failures
+    assert failure.startswith("sendMessage: 403 Forbidden")
 
 
 def test_reset_forgets_everything(telegram_users: SandboxClient) -> None:

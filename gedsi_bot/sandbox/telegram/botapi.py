@@ -120,6 +120,7 @@ class BotApi:
             result = await outcome if isinstance(outcome, Awaitable) else outcome
         except ApiError as error:
             stats.errors[str(error.code)] += 1
+            stats.failures[f"{requested}: {error.code} {error.description}"] += 1
             raise
         stats.accepted[method] += 1
         return result

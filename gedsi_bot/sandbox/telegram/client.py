@@ -214,6 +214,7 @@ class SandboxStats:
     refused: dict[str, int] = field(default_factory=dict)
     forbidden: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # "<method>: <code> <description>"
     messages_accepted: int = 0
     flood_refusals: int = 0
 
@@ -383,6 +384,10 @@ class _Ops:
     def send(user_id: int, spec: dict[str, Any]) -> _Op[dict[str, Any]]:
         body = {key: value for key, value in spec.items() if value is not None}
         return _Op("POST", f"/users/{user_id}/send", lambda value: value["message"], body=body)
+
+    @staticmethod
+    def edit(user_id: int, spec: dict[str, Any]) -> _Op[dict[str, Any]]:
+        return _Op("POST", f"/users/{user_id}/edit", lambda value: value["message"], body=spec)
 
     @staticmethod
     def press(user_id: int, spec: dict[str, Any]) -> _Op[Press]:
@@ -784,6 +789,16 @@ class SandboxClient:
         spec = {"kind": "contact", "phone_number": phone_number, "first_name": first_name}
         return self._run(_Ops.send(user_id, spec))
 
+    def send_location(
+        self, user_id: int, latitude: float = -7.7543, longitude: float = 113.2159
+    ) -> dict[str, Any]:
+        spec = {"kind": "location", "latitude": latitude, "longitude": longitude}
+        return self._run(_Ops.send(user_id, spec))
+
+    def edit_text(self, user_id: int, message_id: int, text: str) -> dict[str, Any]:
+        """The user edits a text message of theirs (the bot gets ``edited_message``)."""
+        return self._run(_Ops.edit(user_id, {"message_id": message_id, "text": text}))
+
     def press_button(
         self,
         user_id: int,
@@ -792,10 +807,12 @@ class SandboxClient:
         data: str | None = None,
         text: str | None = None,
         chat_id: int | None = None,
+        forged: bool = False,
     ) -> Press:
-        """Tap the inline button with ``callback_data`` ``data`` (or labelled ``text``)."""
+        """Tap the inline button with ``callback_data`` ``data`` (or labelled ``text``);
+        ``forged``: send ``data`` whatever buttons the message has, as a modified client can."""
         spec = {"message_id": message_id, "data": data, "text": text, "chat_id": chat_id}
-        return self._run(_Ops.press(user_id, spec))
+        return self._run(_Ops.press(user_id, {**spec, "forged": forged or None}))
 
     def callback_answer(self, query_id: str) -> CallbackAnswer:
         """How the bot answered a button press so far (``answered`` False if not yet)."""
@@ -1043,6 +1060,15 @@ class AsyncSandboxClient:
         spec = {"kind": "contact", "phone_number": phone_number, "first_name": first_name}
         return await self._run(_Ops.send(user_id, spec))
 
+    async def send_location(
+        self, user_id: int, latitude: float = -7.7543, longitude: float = 113.2159
+    ) -> dict[str, Any]:
+        spec = {"kind": "location", "latitude": latitude, "longitude": longitude}
+        return await self._run(_Ops.send(user_id, spec))
+
+    async def edit_text(self, user_id: int, message_id: int, text: str) -> dict[str, Any]:
+        return await self._run(_Ops.edit(user_id, {"message_id": message_id, "text": text}))
+
     async def press_button(
         self,
         user_id: int,
@@ -1051,9 +1077,10 @@ class AsyncSandboxClient:
         data: str | None = None,
         text: str | None = None,
         chat_id: int | None = None,
+        forged: bool = False,
     ) -> Press:
         spec = {"message_id": message_id, "data": data, "text": text, "chat_id": chat_id}
-        return await self._run(_Ops.press(user_id, spec))
+        return await self._run(_Ops.press(user_id, {**spec, "forged": forged or None}))
 
     async def callback_answer(self, query_id: str) -> CallbackAnswer:
         return await self._run(_Ops.callback_answer(query_id, 0.0, strict=False))

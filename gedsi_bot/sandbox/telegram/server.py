@@ -317,6 +317,10 @@ class SimulationHandler(_JsonHandler):
     async def press(self, match: re.Match[str]) -> Any:
         return self.simulation.press(int(match.group(1)), self.body())
 
+    @_route("POST", r"/users/(\d+)/edit")
+    async def edit(self, match: re.Match[str]) -> Any:
+        return self.simulation.edit(int(match.group(1)), self.body())
+
     @_route("POST", r"/users/(\d+)/block")
     async def block(self, match: re.Match[str]) -> Any:
         return self.simulation.set_blocked(int(match.group(1)), blocked=True)

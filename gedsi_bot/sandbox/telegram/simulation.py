@@ -1,9 +1,10 @@
 """The other side of the conversation: simulated users, channels and groups.
 
 A test, a benchmark or a trainer creates users, makes them write to the bot (text, commands with
-a ``/start`` payload, photos, stickers, voice notes, documents, contacts), press inline buttons,
-block and unblock the bot, and reads what every chat received. Each action produces the update
-Telegram would send the bot.
+a ``/start`` payload, photos, stickers, voice notes, documents, contacts, locations), edit what
+they wrote, press inline buttons (or forge a press, as a modified client can), block and unblock
+the bot, and reads what every chat received. Each action produces the update Telegram would send
+the bot.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _CHAT_TYPES = frozenset({"group", "supergroup", "channel"})
 _BOT_STATUSES = frozenset({"administrator", "member", "left", "kicked"})
 _MAX_NAME = 64
+_MAX_CALLBACK_DATA = 64  # bytes
 
 
 class SimulationError(Exception):
@@ -236,6 +238,7 @@ class Simulation:
             "voice": self._voice,
             "document": self._document,
             "contact": self._contact,
+            "location": self._location,
         }
         if kind not in builders:
             raise _invalid(f"kind must be one of {', '.join(builders)}")
@@ -374,9 +377,43 @@ class Simulation:
             contact["last_name"] = last_name
         return {"contact": contact}
 
+    def _location(self, _: SimUser, spec: dict[str, Any]) -> dict[str, Any]:
+        latitude, longitude = spec.get("latitude", -7.7543), spec.get("longitude", 113.2159)
+        valid = all(
+            isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= limit
+            for value, limit in ((latitude, 90), (longitude, 180))
+        )
+        if not valid:
+            raise _invalid("latitude must be within ±90 and longitude within ±180")
+        return {"location": {"latitude": latitude, "longitude": longitude}}
+
+    def edit(self, user_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+        """The user edits the text of a message they sent; the bot gets ``edited_message``."""
+        user = self.user(user_id)
+        chat = self._chat_of(user, spec)
+        message_id = _int_field(spec, "message_id")
+        stored = chat.messages.get(message_id or 0)
+        if stored is None or stored.deleted:
+            raise SimulationError(404, f"no message {message_id} in chat {chat.id}")
+        if stored.from_bot or stored.json.get("from", {}).get("id") != user.id:
+            raise _invalid(f"message {message_id} was not sent by user {user.id}")
+        if "text" not in stored.json:
+            raise _invalid(f"message {message_id} has no text to edit")
+        content = self._text(user, spec)
+        message = {
+            key: value for key, value in stored.json.items() if key not in {"text", "entities"}
+        }
+        message.update(content, edit_date=unix_now())
+        stored.json = message
+        stored.edit_count += 1
+        update_id = self.world.updates.push("edited_message", message)
+        self.world.changes.notify()
+        return {"message": message, "update_id": update_id}
+
     def press(self, user_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """The user taps an inline button of a message the bot sent, chosen by its
-        ``callback_data`` (``data``) or its label (``text``)."""
+        ``callback_data`` (``data``) or its label (``text``). With ``forged`` true, ``data``
+        goes to the bot whatever the message's buttons are, as a modified client can send."""
         user = self.user(user_id)
         chat = self._chat_of(user, spec)
         message_id = _int_field(spec, "message_id")
@@ -385,6 +422,8 @@ class Simulation:
             raise SimulationError(404, f"no message {message_id} in chat {chat.id}")
         if not stored.from_bot:
             raise _invalid(f"message {message_id} was not sent by the bot")
+        if spec.get("forged") is True:
+            return self._query(user, chat, stored, _forged_data(spec.get("data")))
         buttons = inline_buttons(stored.json.get("reply_markup"))
         data, label = spec.get("data"), spec.get("text")
         if data is None and label is None:
@@ -404,13 +443,18 @@ class Simulation:
             return {"opened_url": button["url"]}
         if "callback_data" not in button:
             raise _invalid("the sandbox presses only callback and URL buttons")
+        return self._query(user, chat, stored, button["callback_data"])
+
+    def _query(
+        self, user: SimUser, chat: Chat, stored: StoredMessage, data: str
+    ) -> dict[str, Any]:
         query_id = new_callback_id()
         self.world.callbacks[query_id] = CallbackQuery(
             id=query_id,
             user_id=user.id,
             chat_id=chat.id,
             message_id=stored.json["message_id"],
-            data=button["callback_data"],
+            data=data,
             created=asyncio.get_running_loop().time(),
         )
         payload = {
@@ -418,7 +462,7 @@ class Simulation:
             "from": user.as_json(),
             "message": stored.json,
             "chat_instance": str(abs(hash((chat.id, self.world.config.bot_id)))),
-            "data": button["callback_data"],
+            "data": data,
         }
         update_id = self.world.updates.push("callback_query", payload)
         self.world.changes.notify(chat.id)
@@ -507,6 +551,13 @@ class Simulation:
 
 
 @cache
+def _forged_data(data: Any) -> str:
+    """Callback data a modified client may send: any text of 1-64 bytes."""
+    if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= _MAX_CALLBACK_DATA:
+        raise _invalid(f"forged data must be 1-{_MAX_CALLBACK_DATA} bytes of text")
+    return data
+
+
 def _sticker_image() -> bytes:
     image = Image.new("RGBA", (512, 512), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)

@@ -323,6 +323,8 @@ class Stats:
     refused: Counter[str] = field(default_factory=Counter)
     forbidden: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    # "<method>: <code> <description>", so a test can tell an expected refusal from a bug
+    failures: Counter[str] = field(default_factory=Counter)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -330,6 +332,7 @@ class Stats:
             "refused": dict(self.refused),
             "forbidden": dict(self.forbidden),
             "errors": dict(self.errors),
+            "failures": dict(self.failures),
             "messages_accepted": sum(
                 count for method, count in self.accepted.items() if method.startswith("send")
             ),
