@@ -310,7 +310,10 @@ def register_catch_all(application: GedsiApplication) -> None:
     """Answer what no handler took; added after every module, so it never shadows one."""
     application.add_handlers(
         [
-            MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, unknown),
+            # An edit outside the form changes nothing the bot acted on: no answer needed.
+            MessageHandler(
+                PRIVATE & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, unknown
+            ),
             CallbackQueryHandler(stale),
         ]
     )

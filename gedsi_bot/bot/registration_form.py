@@ -93,8 +93,11 @@ REGISTER_MODE = "register"
 UPDATE_MODE = "update"
 
 PRIVATE = filters.ChatType.PRIVATE
-ANSWER_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
-NOT_TEXT = PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+# Answers are new messages; an edited one is not read as an answer (see ``edited``).
+NEW_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
+ANSWER_TEXT = NEW_MESSAGE & filters.TEXT & ~filters.COMMAND
+NOT_TEXT = NEW_MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+EDITED = PRIVATE & filters.UpdateType.EDITED_MESSAGE
 REGISTER_LINK = PRIVATE & filters.Regex(r"^/start(@\w+)?\s+daftar_")
 TEXT_QUESTIONS = frozenset(
     question.value
@@ -828,6 +831,13 @@ async def not_text(update: Update, context: Context, form: Form) -> State:
     return None
 
 
+@answering
+async def edited(update: Update, context: Context, form: Form) -> State:
+    """An earlier message edited: the answer it gave stands; a new answer needs a new message."""
+    await reprompt(update, context, form, t("bot.error.edited", language_of(update)))
+    return None
+
+
 # --- the conversation -------------------------------------------------------------------------
 
 
@@ -893,6 +903,7 @@ def build_conversation(*, on_delete_request: Callback) -> ConversationHandler[Co
             stale_button, pattern=rf"^({'|'.join(map(re.escape, FORM_PREFIXES))}):"
         ),
         MessageHandler(NOT_TEXT, not_text),
+        MessageHandler(EDITED, edited),
     ]
     with warnings.catch_warnings():
         # Buttons are tracked per chat on purpose: a form is one person's, in a private chat.
