@@ -120,8 +120,15 @@ def test_run_takes_updates_on_a_webhook_with_the_secret_token(
             assert "Pemberitahuan privasi" in notice.text
             assert users.webhook_status()["url"] == hook
 
-            forged = httpx.post(hook, json={"update_id": 999, "message": {}}, timeout=10)
-            assert forged.status_code == 403
+            forged = {"update_id": 999, "message": {}}
+            unsigned = httpx.post(hook, json=forged, timeout=10)
+            wrong = httpx.post(
+                hook,
+                json=forged,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "rahasia-bersama_27"},
+                timeout=10,
+            )
+            assert (unsigned.status_code, wrong.status_code) == (403, 403)
     finally:
         code, errors = stop(process)
     assert code == 0, errors
