@@ -243,6 +243,7 @@ class _PlanningSpec(_Model):
     max_per_quarter: int = Field(_PLANNING.max_per_quarter, ge=1, le=13)
     theme_repeat_months: int = Field(_PLANNING.theme_repeat_months, ge=0, le=60)
     max_consecutive_group: int = Field(_PLANNING.max_consecutive_group, ge=1, le=52)
+    lead_days: int = Field(_PLANNING.lead_days, ge=0, le=365)
     weights: _WeightsSpec = Field(default_factory=_WeightsSpec)
 
     @model_validator(mode="after")
@@ -716,6 +717,7 @@ def _build(spec: _CatalogSpec, source: Path) -> Catalog:
             max_per_quarter=spec.planning.max_per_quarter,
             theme_repeat_months=spec.planning.theme_repeat_months,
             max_consecutive_group=spec.planning.max_consecutive_group,
+            lead_days=spec.planning.lead_days,
             weights=PlanningWeights(**weights.model_dump()),
         ),
         reminders=ReminderTimings(

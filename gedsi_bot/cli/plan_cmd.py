@@ -39,7 +39,11 @@ class PlanFormat(StrEnum):
 def plan(
     start: Annotated[
         str | None,
-        typer.Option("--from", help="First day to plan (YYYY-MM-DD); default today."),
+        typer.Option(
+            "--from",
+            help="First day to plan (YYYY-MM-DD); default today. New sessions start "
+            "planning.lead_days after today at the earliest.",
+        ),
     ] = None,
     count: Annotated[
         int | None, typer.Option("--count", help="How many sessions to plan (default 12).")
@@ -67,6 +71,7 @@ def plan(
             database,
             catalog,
             start=first,
+            today=today,
             count=count,
             until=last,
             save=save,

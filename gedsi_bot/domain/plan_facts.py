@@ -587,13 +587,16 @@ def _maximal_windows(
 
 
 def split_sessions(
-    sessions: Sequence[Session], *, period: tuple[dt.datetime, dt.datetime]
+    sessions: Sequence[Session],
+    *,
+    period: tuple[dt.datetime, dt.datetime],
+    keep_before: dt.datetime | None = None,
 ) -> tuple[tuple[Session, ...], tuple[Session, ...]]:
     """(fixtures, drafts in the period) out of a series' stored sessions.
 
     Fixtures are every session that is neither a draft nor cancelled, plus drafts after the
-    period (kept, and respected). Drafts before the period are stale and ignored; cancelled
-    sessions never happened.
+    period and drafts before ``keep_before`` (too close to change: kept, and respected).
+    Drafts before the period are stale and ignored; cancelled sessions never happened.
     """
     fixtures: list[Session] = []
     drafts: list[Session] = []
@@ -601,7 +604,8 @@ def split_sessions(
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.number)):
         if session.status is SessionStatus.CANCELLED:
             continue
-        if session.status is not SessionStatus.DRAFT:
+        too_close = keep_before is not None and start <= session.starts_at < keep_before
+        if session.status is not SessionStatus.DRAFT or too_close:
             fixtures.append(session)
         elif start <= session.starts_at <= end:
             drafts.append(session)

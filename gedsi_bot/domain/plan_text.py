@@ -112,6 +112,9 @@ class PlanText:
     def reason_fixed(self, status: SessionStatus) -> str:
         return self("reason.fixed", status=self(f"status.{status.value}"))
 
+    def reason_too_close(self) -> str:
+        return self("reason.too_close", days=self.catalog.planning.lead_days)
+
     # --- changes ------------------------------------------------------------------------------
 
     def change_line(self, draft: Session, what: str, why: str) -> str:

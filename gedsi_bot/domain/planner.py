@@ -82,10 +82,11 @@ class PlannedSession:
     session_id: int | None = None  # the stored session it is, or the draft it keeps or updates
     number: int | None = None
     revision: Revision | None = None  # for drafts: new, or the old draft kept or changed
+    too_close: bool = False  # a stored draft inside the lead time, kept as it is
 
     @property
     def is_fixed(self) -> bool:
-        return self.status.is_fixed
+        return self.status.is_fixed or self.too_close
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ def plan_series(
     slots: Sequence[dt.datetime],
     existing: Sequence[Session] = (),
     period: tuple[dt.datetime, dt.datetime] | None = None,
+    keep_before: dt.datetime | None = None,
     demand: Mapping[str, int] | None = None,
     skipped: Mapping[dt.date, SkippedDay] | None = None,
     options: SolverOptions | None = None,
@@ -127,7 +129,8 @@ def plan_series(
 
     ``existing`` is every stored session of the series: non-drafts (and drafts after
     ``period``) stay as they are and count for every rule; drafts inside ``period`` (default:
-    first to last slot) are the plan to change as little as possible. ``demand`` scores themes
+    first to last slot) are the plan to change as little as possible, except those before
+    ``keep_before`` (inside the lead time): they stay as they are. ``demand`` scores themes
     (participants' votes). ``skipped`` names the dates left out (holidays, blackouts) so
     dropped drafts can say why.
     """
@@ -136,7 +139,7 @@ def plan_series(
     text = PlanText(catalog, language)
     if window is None:
         return Plan((), SolveReport(SolveStatus.INFEASIBLE), problems=(text.nothing_to_plan(),))
-    fixtures, drafts = split_sessions(existing, period=window)
+    fixtures, drafts = split_sessions(existing, period=window, keep_before=keep_before)
     zone = catalog.series.zone
     facts = PlanFacts(
         catalog=catalog,
@@ -314,10 +317,15 @@ def _fixed_session(session: Session, text: PlanText) -> PlannedSession:
         speaker_ids=session.speaker_ids,
         moderator_id=session.moderator_id,
         score=round(session.plan_score) if session.plan_score is not None else 0,
-        reasons=(text.reason_fixed(session.status),),
+        reasons=(
+            text.reason_too_close()
+            if session.status is SessionStatus.DRAFT
+            else text.reason_fixed(session.status),
+        ),
         status=session.status,
         session_id=session.id,
         number=session.number,
+        too_close=session.status is SessionStatus.DRAFT,
     )
 
 

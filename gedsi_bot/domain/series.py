@@ -103,6 +103,7 @@ class PlanningRules:
     max_per_quarter: int = 3
     theme_repeat_months: int = 12
     max_consecutive_group: int = 2
+    lead_days: int = 14  # new drafts start this many days after today at the earliest
     weights: PlanningWeights = field(default_factory=PlanningWeights)
 
 

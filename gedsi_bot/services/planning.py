@@ -71,13 +71,16 @@ def plan_next_sessions(
     start: dt.date,
     count: int | None = None,
     until: dt.date | None = None,
+    today: dt.date | None = None,
     save: bool = False,
     options: SolverOptions | None = None,
     language: Language = DEFAULT_LANGUAGE,
 ) -> PlanOutcome:
     """The best plan for the series' sessions from ``start``: ``count`` of them or up to
-    ``until`` (default: the series' ``ends_on``, else the next 12). With ``save`` the plan
-    replaces the drafts of the period, in the same transaction that read them."""
+    ``until`` (default: the series' ``ends_on``, else the next 12). New drafts start
+    ``planning.lead_days`` after ``today`` (default: ``start``) at the earliest; drafts
+    already stored before then stay as they are. With ``save`` the plan replaces the drafts
+    of the period, in the same transaction that read them."""
     count, until = _bounds(catalog, count=count, until=until, start=start)
     opened = database.write() if save else database.read()
     with opened as db:
@@ -89,6 +92,7 @@ def plan_next_sessions(
             existing=existing,
             demand=demand,
             start=start,
+            first_new=first_new_day(catalog, start=start, today=today),
             count=count,
             until=until,
             options=options,
@@ -118,12 +122,19 @@ def _bounds(
     return count, until
 
 
+def first_new_day(catalog: Catalog, *, start: dt.date, today: dt.date | None) -> dt.date:
+    """The first day a new draft may fall on: the lead time after today, not before ``start``."""
+    earliest = (today or start) + dt.timedelta(days=catalog.planning.lead_days)
+    return max(start, earliest)
+
+
 def _plan(
     catalog: Catalog,
     *,
     existing: Sequence[Session],
     demand: dict[str, int],
     start: dt.date,
+    first_new: dt.date,
     count: int | None,
     until: dt.date | None,
     options: SolverOptions | None,
@@ -131,13 +142,19 @@ def _plan(
 ) -> PlanOutcome:
     zone = catalog.series.zone
     period_start = dt.datetime.combine(start, dt.time(0, 0), tzinfo=zone)
+    keep_before = dt.datetime.combine(first_new, dt.time(0, 0), tzinfo=zone)
     fixed = sorted(
-        (s for s in existing if s.status.is_fixed and s.status is not SessionStatus.CANCELLED),
+        (
+            s
+            for s in existing
+            if (s.status.is_fixed and s.status is not SessionStatus.CANCELLED)
+            or (s.status is SessionStatus.DRAFT and s.starts_at < keep_before)
+        ),
         key=lambda s: s.starts_at,
     )
     fixed_ahead = [s for s in fixed if s.starts_at >= period_start]
     taken = [s.starts_at.astimezone(zone).date() for s in fixed_ahead]
-    found = candidate_dates(catalog.series, start=start, end=until, count=count, taken=taken)
+    found = candidate_dates(catalog.series, start=first_new, end=until, count=count, taken=taken)
     slots, period_end = _horizon(
         found, fixed_ahead, count=count, until=until, zone=zone, start=period_start
     )
@@ -146,6 +163,7 @@ def _plan(
         slots=slots,
         existing=existing,
         period=(period_start, period_end),
+        keep_before=keep_before,
         demand=demand,
         skipped={day.day: day for day in found.skipped},
         options=options,
@@ -193,7 +211,7 @@ def _save(
         for s in existing
         if s.status is SessionStatus.DRAFT and outcome.start <= s.starts_at <= outcome.end
     ]
-    reused = {planned.session_id for planned in outcome.plan.sessions if not planned.is_fixed}
+    reused = {planned.session_id for planned in outcome.plan.sessions}  # drafts too close stay
     removed = delete_drafts(
         db, series_id=series_id, session_ids=[d.id for d in drafts if d.id not in reused]
     )

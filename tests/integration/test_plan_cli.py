@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,8 +20,25 @@ FROM = "2026-11-24"
 
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
-    shutil.copy(BUNDLED_CATALOG, tmp_path / "themes.yaml")
+    """The bundled catalog without a lead time, so plans from ``FROM`` do not depend on the
+    day the tests run (the lead time is measured from the real today)."""
+    text = BUNDLED_CATALOG.read_text(encoding="utf-8")
+    (tmp_path / "themes.yaml").write_text(
+        text.replace("  lead_days: 14 ", "  lead_days: 0 "), encoding="utf-8"
+    )
     return tmp_path
+
+
+def test_plan_starts_new_sessions_after_the_lead_time(tmp_path: Path) -> None:
+    shutil.copy(BUNDLED_CATALOG, tmp_path / "themes.yaml")
+    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    result = run("plan", "--count", "2", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    firsts = [
+        dt.date.fromisoformat(s["starts_at"][:10]) for s in json.loads(result.stdout)["sessions"]
+    ]
+    assert len(firsts) == 2
+    assert min(firsts) >= today + dt.timedelta(days=14)
 
 
 def test_plan_prints_a_table_of_twelve_sessions(office: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import update
@@ -27,8 +28,14 @@ START = dt.date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module")
-def bundled() -> Catalog:
+def with_lead() -> Catalog:
     return load_catalog(BUNDLED_CATALOG, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def bundled(with_lead: Catalog) -> Catalog:
+    """The bundled catalog without a lead time: these tests plan from ``START`` itself."""
+    return replace(with_lead, planning=replace(with_lead.planning, lead_days=0))
 
 
 def stored(database: Database, catalog: Catalog) -> list:  # type: ignore[type-arg]
@@ -204,3 +211,54 @@ def test_theme_demand_counts_feedback_votes_of_the_series(
     assert chosen
     for item in chosen:
         assert f"diusulkan {asked[item.theme_id]} peserta" in item.reasons
+
+
+def test_new_drafts_start_after_the_lead_time(database: Database, with_lead: Catalog) -> None:
+    today = dt.date(2026, 11, 23)
+    outcome = plan_next_sessions(database, with_lead, start=today, today=today, count=3)
+    assert [item.starts_at.date() for item in outcome.plan.sessions] == [
+        dt.date(2026, 12, 10),
+        dt.date(2027, 1, 14),
+        dt.date(2027, 1, 28),
+    ]
+    assert [day.day for day in outcome.skipped] == [dt.date(2026, 12, 24)]
+
+
+def test_a_later_start_is_not_moved_by_the_lead_time(
+    database: Database, with_lead: Catalog
+) -> None:
+    today = dt.date(2026, 11, 23)
+    start = dt.date(2027, 1, 1)
+    outcome = plan_next_sessions(database, with_lead, start=start, today=today, count=1)
+    assert [item.starts_at.date() for item in outcome.plan.sessions] == [dt.date(2027, 1, 14)]
+
+
+def test_drafts_inside_the_lead_time_are_kept_as_they_are(
+    database: Database, bundled: Catalog, with_lead: Catalog
+) -> None:
+    plan_next_sessions(database, bundled, start=START, count=3, save=True)
+    before = stored(database, bundled)
+    near = before[0]
+    assert near.starts_at.date() == dt.date(2026, 11, 26)
+    today = dt.date(2026, 11, 23)
+    again = plan_next_sessions(database, with_lead, start=today, today=today, count=4, save=True)
+    shown = again.plan.sessions[0]
+    assert (shown.session_id, shown.is_fixed, shown.reasons) == (
+        near.id,
+        True,
+        ("draf kurang dari 14 hari lagi; tidak diubah",),
+    )
+    assert again.saved is not None
+    assert again.saved.removed == 0
+    after = stored(database, bundled)
+    kept = next(s for s in after if s.id == near.id)
+    assert (kept.theme_id, kept.speaker_ids, kept.moderator_id, kept.plan_reasons) == (
+        near.theme_id,
+        near.speaker_ids,
+        near.moderator_id,
+        near.plan_reasons,
+    )
+    assert len(after) == 4
+    people = set(near.speaker_ids) | {near.moderator_id}
+    second = next(s for s in after if s.starts_at.date() == dt.date(2026, 12, 10))
+    assert not people & {*second.speaker_ids, second.moderator_id}  # the gap rule sees it

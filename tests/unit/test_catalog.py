@@ -187,3 +187,12 @@ def test_planning_weights_include_group_balance() -> None:
     assert parse(without).planning.weights.group_balance == PlanningWeights().group_balance  # type: ignore[attr-defined]
     zero = SOURCE.replace("    group_balance: 2 ", "    group_balance: 0 ")
     assert parse(zero).planning.weights.group_balance == 0  # type: ignore[attr-defined]
+
+
+def test_lead_days_default_to_two_weeks_and_are_validated() -> None:
+    assert load_catalog(BUNDLED_CATALOG, now=NOW).planning.lead_days == 14
+    without = SOURCE.replace("  lead_days: 14 ", "  # lead_days: 14 ")
+    assert parse(without).planning.lead_days == 14  # type: ignore[attr-defined]
+    assert parse(SOURCE.replace("  lead_days: 14 ", "  lead_days: 0 ")).planning.lead_days == 0  # type: ignore[attr-defined]
+    found = errors_of(SOURCE.replace("  lead_days: 14 ", "  lead_days: -3 "))
+    assert found[0].startswith(f"{line_of(SOURCE, 'lead_days: 14')}:"), found
