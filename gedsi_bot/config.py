@@ -90,6 +90,27 @@ class Settings(BaseSettings):
         20.0, gt=0, le=300, validation_alias=_env("GEDSI_ZOOM_TIMEOUT")
     )
 
+    # Delivery of the outbox (gedsi_bot.delivery): Telegram's limits and the worker's bounds.
+    delivery_rate: float = Field(30.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_RATE"))
+    delivery_chat_rate: float = Field(1.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_CHAT_RATE"))
+    delivery_chat_burst: int = Field(2, ge=1, validation_alias=_env("GEDSI_DELIVERY_CHAT_BURST"))
+    delivery_group_rate: float = Field(
+        20.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_GROUP_RATE")
+    )  # per minute, for groups and channels
+    delivery_window: int = Field(32, ge=1, le=1000, validation_alias=_env("GEDSI_DELIVERY_WINDOW"))
+    delivery_lease_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_LEASE")
+    )
+    delivery_max_attempts: int = Field(
+        5, ge=1, le=50, validation_alias=_env("GEDSI_DELIVERY_MAX_ATTEMPTS")
+    )
+    delivery_backoff_seconds: float = Field(
+        2.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_BACKOFF")
+    )
+    delivery_poll_seconds: float = Field(5.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_POLL"))
+    # False for bot processes behind a load balancer when `gedsi-bot deliver` workers send.
+    delivery_in_bot: bool = Field(default=True, validation_alias=_env("GEDSI_DELIVERY_IN_BOT"))
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:

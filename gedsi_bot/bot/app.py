@@ -26,6 +26,7 @@ from gedsi_bot.bot.ratelimit import RetryAfterLimiter
 from gedsi_bot.bot.updates import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from gedsi_bot.clock import Clock, SystemClock
 from gedsi_bot.config import Settings
+from gedsi_bot.delivery.service import Delivery
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import GedsiError
 from gedsi_bot.locale import LANGUAGES, Language, t
@@ -72,19 +73,28 @@ def build_application(
         create_database_engine(settings.resolved_database_url, hide_parameters=True)
     )
     root = settings.telegram_api_url
+    delivery: Delivery | None = None
 
     async def post_init(application: GedsiApplication) -> None:
+        nonlocal delivery
         ctx = await run(ServiceContext.open, db, catalog, clock=clock or SystemClock())
         zoom = ZoomClient.from_settings(settings) if settings.has_zoom_credentials else None
         application.bot_data.attach(
             services=ctx, settings=settings, bot_username=application.bot.username, zoom=zoom
         )
+        if settings.delivery_in_bot and application.job_queue is not None:
+            delivery = await Delivery.open(
+                services=ctx, settings=settings, job_queue=application.job_queue, zoom=zoom
+            )
+            application.bot_data.wake_delivery = delivery.wake
         for language in LANGUAGES:
             code = None if language == "id" else language
             await application.bot.set_my_commands(bot_commands(language), language_code=code)
         logger.info("bot @%s ready for series %s", application.bot.username, catalog.series.id)
 
     async def post_shutdown(application: GedsiApplication) -> None:
+        if delivery is not None:
+            await delivery.stop()
         zoom = application.bot_data.zoom
         if zoom is not None:
             await zoom.aclose()

@@ -17,6 +17,7 @@ from gedsi_bot import __version__
 from gedsi_bot.cli import (
     catalog_cmd,
     db_cmd,
+    deliver_cmd,
     plan_cmd,
     render_cmd,
     report_cmd,
@@ -62,6 +63,7 @@ zoom_cmd.register(app)
 render_cmd.register(app)
 report_cmd.register(app)
 plan_cmd.register(app)
+deliver_cmd.register(app)
 
 
 def main() -> None:

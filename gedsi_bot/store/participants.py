@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -147,3 +147,21 @@ def erase_participant(row: ParticipantRow, *, now: dt.datetime) -> None:
     row.blocked_at = None
     row.deleted_at = now
     row.updated_at = now
+
+
+def mark_blocked(db: DbSession, *, chat_id: int, now: dt.datetime) -> bool:
+    """The person in ``chat_id`` blocked the bot (Telegram said 403): unsubscribe, record when.
+
+    ``False`` if no participant has that chat. Writing to the bot again clears ``blocked_at``.
+    """
+    row = db.scalar(
+        select(ParticipantRow).where(
+            or_(ParticipantRow.chat_id == chat_id, ParticipantRow.telegram_user_id == chat_id)
+        )
+    )
+    if row is None:
+        return False
+    set_subscribed(row, subscribed=False, now=now)
+    row.blocked_at = now
+    row.updated_at = now
+    return True

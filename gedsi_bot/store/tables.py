@@ -300,7 +300,8 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending','sending','sent','failed','cancelled')", name="status"
+            "status IN ('pending','sending','sent','failed','skipped','cancelled')",
+            name="status",
         ),
         Index("ix_outbox_status_due", "status", "due_at"),
     )
