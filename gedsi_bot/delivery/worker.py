@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import socket
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from gedsi_bot.config import Settings
 from gedsi_bot.delivery.composers import (
@@ -57,6 +59,14 @@ logger = logging.getLogger(__name__)
 
 MAX_CHAT_WAIT = 1.0  # seconds a claimed row may wait for its chat before going back to the queue
 BACKOFF_CAP = 600.0  # seconds: the longest wait between two attempts
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Telegram's ``retry_after`` in seconds, whichever type this PTB version returns."""
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return float(value) if isinstance(value, int | float) else value.total_seconds()
 
 
 def new_worker_id() -> str:
@@ -275,8 +285,7 @@ class DeliveryWorker:
 
     async def _flooded(self, row: QueuedMessage, error: RetryAfter) -> str:
         """Telegram said wait: hold this chat only, and move its queued rows past the wait."""
-        seconds = error.retry_after
-        wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+        wait = retry_seconds(error)
         self.limiter.hold(row.chat_id, wait)
         until = self.now() + dt.timedelta(seconds=wait)
 

@@ -111,10 +111,11 @@ def claim_due(
 
 
 def _finish(db: DbSession, row_id: int, **values: object) -> bool:
+    """Change a row being sent; ``claimed_by`` stays on finished rows (who sent it)."""
     result = db.execute(
         update(OutboxRow)
         .where(OutboxRow.id == row_id, OutboxRow.status == OutboxStatus.SENDING)
-        .values(claimed_by=None, **values)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return _rowcount(result) == 1
@@ -157,6 +158,7 @@ def mark_retry(
         status=OutboxStatus.PENDING,
         due_at=due_at,
         claimed_at=None,
+        claimed_by=None,
         attempts=attempts,
         last_error=error[:500],
     )

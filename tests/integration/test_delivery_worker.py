@@ -32,6 +32,12 @@ from tests.integration.delivery_helpers import (
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB 22 warns when it builds a 429's ``retry_after`` as an int; take the new type."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 def sandbox() -> Iterator[TelegramSandbox]:
     with TelegramSandbox(flood=FloodLimits().scaled(20)) as running:
