@@ -20,6 +20,7 @@ import typer
 from telegram.ext import Application
 
 from gedsi_bot.cli import common
+from gedsi_bot.clock import clock_from_settings
 from gedsi_bot.config import Settings
 from gedsi_bot.delivery.registry import load_registry
 from gedsi_bot.delivery.service import Delivery, delivery_bot
@@ -52,7 +53,8 @@ def deliver(
 
 
 async def _deliver(config: Settings, plan: Catalog, database: Database, *, once: bool) -> None:
-    services = await asyncio.to_thread(ServiceContext.open, database, plan)
+    clock = clock_from_settings(config)
+    services = await asyncio.to_thread(ServiceContext.open, database, plan, clock=clock)
     zoom = ZoomClient.from_settings(config) if config.has_zoom_credentials else None
     try:
         if once:

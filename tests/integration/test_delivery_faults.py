@@ -37,6 +37,7 @@ def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB 22 warns when it builds a 429's ``retry_after`` as an int; take the new type."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
+
 BAD_GATEWAY = json.dumps({"ok": False, "error_code": 502, "description": "Bad Gateway"}).encode()
 
 
