@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         2.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_BACKOFF")
     )
     delivery_poll_seconds: float = Field(5.0, gt=0, validation_alias=_env("GEDSI_DELIVERY_POLL"))
+    # The PostgreSQL advisory lock that elects the one scheduler ("GEDS"; below 2**32).
+    scheduler_lock_key: int = Field(
+        0x47454453, ge=1, lt=2**63, validation_alias=_env("GEDSI_SCHEDULER_LOCK_KEY")
+    )
     # False for bot processes behind a load balancer when `gedsi-bot deliver` workers send.
     delivery_in_bot: bool = Field(default=True, validation_alias=_env("GEDSI_DELIVERY_IN_BOT"))
 

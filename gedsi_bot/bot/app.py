@@ -26,6 +26,7 @@ from gedsi_bot.bot.ratelimit import RetryAfterLimiter
 from gedsi_bot.bot.updates import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from gedsi_bot.clock import Clock, SystemClock
 from gedsi_bot.config import Settings
+from gedsi_bot.delivery.leader import Leadership, start_election, stop_election
 from gedsi_bot.delivery.service import Delivery
 from gedsi_bot.domain.series import Catalog
 from gedsi_bot.errors import GedsiError
@@ -74,14 +75,19 @@ def build_application(
     )
     root = settings.telegram_api_url
     delivery: Delivery | None = None
+    leadership: Leadership | None = None
 
     async def post_init(application: GedsiApplication) -> None:
-        nonlocal delivery
+        nonlocal delivery, leadership
         ctx = await run(ServiceContext.open, db, catalog, clock=clock or SystemClock())
         zoom = ZoomClient.from_settings(settings) if settings.has_zoom_credentials else None
         application.bot_data.attach(
             services=ctx, settings=settings, bot_username=application.bot.username, zoom=zoom
         )
+        if application.job_queue is not None:
+            leadership = await start_election(
+                db.engine, application.job_queue, key=settings.scheduler_lock_key
+            )
         if settings.delivery_in_bot and application.job_queue is not None:
             delivery = await Delivery.open(
                 services=ctx, settings=settings, job_queue=application.job_queue, zoom=zoom
@@ -95,6 +101,8 @@ def build_application(
     async def post_shutdown(application: GedsiApplication) -> None:
         if delivery is not None:
             await delivery.stop()
+        if leadership is not None:
+            await stop_election(leadership)
         zoom = application.bot_data.zoom
         if zoom is not None:
             await zoom.aclose()

@@ -22,6 +22,7 @@ from telegram.ext import Application
 from gedsi_bot.cli import common
 from gedsi_bot.clock import clock_from_settings
 from gedsi_bot.config import Settings
+from gedsi_bot.delivery.leader import start_election, stop_election
 from gedsi_bot.delivery.registry import load_registry
 from gedsi_bot.delivery.service import Delivery, delivery_bot
 from gedsi_bot.delivery.worker import DeliveryWorker, PassReport, WorkerOptions
@@ -104,6 +105,10 @@ async def _deliver_until_stopped(
     async with application:
         await application.start()
         assert application.job_queue is not None
+        engine = services.database.engine
+        leadership = await start_election(
+            engine, application.job_queue, key=config.scheduler_lock_key
+        )
         delivery = await Delivery.open(
             services=services, settings=config, job_queue=application.job_queue, zoom=zoom
         )
@@ -113,6 +118,7 @@ async def _deliver_until_stopped(
             await stop.wait()
         finally:
             await delivery.stop()
+            await stop_election(leadership)
             await application.stop()
     common.echo_err(t("delivery.deliver.stopped", config.language))
 
