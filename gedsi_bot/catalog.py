@@ -234,6 +234,7 @@ class _WeightsSpec(_Model):
     demand: Weight = _WEIGHTS.demand
     stability: Weight = _WEIGHTS.stability
     group_balance: Weight = _WEIGHTS.group_balance
+    women_speakers: Weight = _WEIGHTS.women_speakers
 
 
 class _PlanningSpec(_Model):
@@ -287,6 +288,7 @@ class _CommemorationSpec(_Model):
     date: str | None = None
     from_: str | None = Field(None, alias="from")
     until: str | None = None
+    women_speakers: bool = False
 
     @field_validator("date", "from_", "until")
     @classmethod
@@ -313,8 +315,15 @@ class _ThemeSpec(_Model):
     summary: LongText
     tags: list[Identifier] = Field(min_length=1)
     months: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list)
+    months_only: bool = False
     commemorations: list[Identifier] = Field(default_factory=list)
     last_used: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _months_for_months_only(self) -> _ThemeSpec:
+        if self.months_only and not self.months:
+            raise ValueError("months_only_needs_months")
+        return self
 
 
 class _AvailabilitySpec(_Model):
@@ -735,6 +744,7 @@ def _build(spec: _CatalogSpec, source: Path) -> Catalog:
                 name=item.name,
                 start=_month_day_tuple(item.date or item.from_ or ""),
                 end=_month_day_tuple(item.date or item.until or ""),
+                women_speakers=item.women_speakers,
             )
             for item in spec.commemorations
         ),
@@ -748,6 +758,7 @@ def _build(spec: _CatalogSpec, source: Path) -> Catalog:
                 preferred_months=frozenset(theme.months),
                 commemorations=tuple(theme.commemorations),
                 last_used=theme.last_used,
+                months_only=theme.months_only,
             )
             for theme in spec.themes
         ),

@@ -49,6 +49,7 @@ def theme(
     months: Sequence[int] = (),
     commemorations: Sequence[str] = (),
     last_used: dt.date | None = None,
+    months_only: bool = False,
 ) -> Theme:
     return Theme(
         id=theme_id,
@@ -59,6 +60,7 @@ def theme(
         preferred_months=frozenset(months),
         commemorations=tuple(commemorations),
         last_used=last_used,
+        months_only=months_only,
     )
 
 

@@ -22,7 +22,7 @@ from gedsi_bot.domain.plan_facts import (
     too_soon_for_person,
     too_soon_for_theme,
 )
-from gedsi_bot.domain.plan_model import DISABILITY_UNIT, GROUP_UNIT, pairs
+from gedsi_bot.domain.plan_model import DISABILITY_UNIT, GROUP_UNIT, WOMEN_UNIT, pairs
 from gedsi_bot.domain.planner import PlannedSession
 from gedsi_bot.domain.series import Catalog
 
@@ -85,6 +85,8 @@ def _session_violations(catalog: Catalog, entry: Entry) -> list[str]:
         for person_id in everyone
         if not catalog.person(person_id).availability.allows(day)
     )
+    if theme.months_only and day.month not in theme.preferred_months:
+        found.append(f"{day}: theme {theme_id} out of its months")
     last_used = theme.last_used
     if last_used is not None and too_soon_for_theme(
         min(last_used, day), max(last_used, day), rules.theme_repeat_months
@@ -271,6 +273,24 @@ def people_objective(facts: PlanFacts, themes: Sequence[int], plan: Sequence[Sta
                     men += 1
         shortfall = max(0, 2 * (women + men) - 5 * women, 2 * (women + men) - 5 * men)
         total -= weights.gender_balance * shortfall
+    return total + _women_speakers_points(facts, themes, plan)
+
+
+def _women_speakers_points(
+    facts: PlanFacts, themes: Sequence[int], plan: Sequence[Staffing]
+) -> int:
+    """Women-only speakers on the themes of a day about women."""
+    total = 0
+    for s, (speakers, _) in enumerate(plan):
+        theme = facts.themes[themes[s]]
+        about_women = any(
+            day.women_speakers
+            for day in facts.catalog.commemorations
+            if day.id in theme.commemorations
+        )
+        sexes = {facts.people[facts.person_index(i) or 0].gender for i in speakers}
+        if about_women and sexes == {Sex.FEMALE}:
+            total += facts.rules.weights.women_speakers * WOMEN_UNIT
     return total
 
 

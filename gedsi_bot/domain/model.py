@@ -188,6 +188,7 @@ class Commemoration:
     name: str
     start: tuple[int, int]  # (month, day)
     end: tuple[int, int]  # (month, day), inclusive; equal to start for a single day
+    women_speakers: bool = False  # a day about women: its themes should be given by women
 
     def covers(self, day: dt.date) -> bool:
         """Whether ``day`` falls in the commemoration (ranges may wrap over the new year)."""
@@ -215,6 +216,7 @@ class Theme:
     preferred_months: frozenset[int] = frozenset()
     commemorations: tuple[str, ...] = ()
     last_used: dt.date | None = None
+    months_only: bool = False  # only in ``preferred_months`` (a theme named after its day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,13 +86,18 @@ def _blocked(facts: PlanFacts, text: PlanText, p: int, block: PersonBlock) -> st
 
 def _no_theme(facts: PlanFacts, text: PlanText, s: int) -> str:
     when = text.when(facts.slots[s])
-    repeated = [t for t in range(len(facts.themes)) if facts.theme_repeat_block(s, t)]
+    seasonal = [t for t in range(len(facts.themes)) if facts.out_of_season(s, t)]
+    repeated = [
+        t for t in range(len(facts.themes)) if t not in seasonal and facts.theme_repeat_block(s, t)
+    ]
     lacking = [
         t
         for t in range(len(facts.themes))
         if t not in repeated and facts.theme_block(s, t) == "speakers"
     ]
     parts = []
+    if seasonal:
+        parts.append(text("problem.detail_out_of_season", count=len(seasonal)))
     if repeated:
         parts.append(
             text(
@@ -277,7 +282,9 @@ def change_reasons(
         reasons.append(text("why.theme_gone", theme=draft.theme_id))
     elif t != assignment.theme:
         use = facts.theme_repeat_block(s, t)
-        if use is not None:
+        if facts.out_of_season(s, t):
+            reasons.append(text("why.out_of_season", theme=text.theme(draft.theme_id)))
+        elif use is not None:
             reasons.append(
                 text(
                     "why.theme_repeat",

@@ -388,8 +388,15 @@ class PlanFacts:
     def available_speakers(self, slot: int, theme: int) -> list[int]:
         return [p for p in sorted(self.compatible[theme]) if self.speaker_ok[slot][p]]
 
+    def out_of_season(self, slot: int, theme: int) -> bool:
+        """Whether ``theme`` is kept to its own months and ``slot`` is not in one of them."""
+        subject = self.themes[theme]
+        return subject.months_only and self.days[slot].month not in subject.preferred_months
+
     def theme_block(self, slot: int, theme: int) -> str | None:
-        """``"repeat"`` or ``"speakers"`` if ``theme`` cannot go in ``slot``, else ``None``."""
+        """``"season"``, ``"repeat"`` or ``"speakers"`` if ``theme`` cannot go in ``slot``."""
+        if self.out_of_season(slot, theme):
+            return "season"
         available = self._speaker_masks[slot] & self._compatible_masks[theme]
         if available.bit_count() < self.min_speakers:
             return "speakers"
@@ -445,6 +452,18 @@ class PlanFacts:
                     found.append(Mark(commemoration, year, level))
             self._levels[key] = tuple(sorted(found, key=lambda m: (-m.level, m.commemoration.id)))
         return self._levels[key]
+
+    def women_days(self, theme: int) -> tuple[Commemoration, ...]:
+        """The days about women ``theme`` belongs to: its speakers should be women."""
+        found = []
+        for commemoration_id in self.themes[theme].commemorations:
+            try:
+                commemoration = self.catalog.commemoration(commemoration_id)
+            except KeyError:
+                continue
+            if commemoration.women_speakers:
+                found.append(commemoration)
+        return tuple(found)
 
     def preferred(self, slot: int, theme: int) -> bool:
         """Whether the slot falls in one of the theme's own ``months``."""

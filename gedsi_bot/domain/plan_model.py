@@ -40,6 +40,7 @@ KEEP_SESSION = 2  # the whole draft kept, on top of its parts
 GENDER_FLOOR = (2, 5)  # each sex should make up at least 2/5 of speaker appearances
 GROUP_UNIT = 3  # price of one session off a group's fair share, per weight point
 DISABILITY_UNIT = 3  # value of a session with a speaker with a disability, per weight point
+WOMEN_UNIT = 3  # value of women-only speakers on a theme of a day about women, per weight point
 MISSING_PRICE = 1000  # in the elastic form: an unfilled slot, speaker or moderator
 RULE_PRICE = 1  # in the elastic form: one breach of a counting rule
 AMO_WINDOW_LIMIT = 2  # theme windows beyond this many use running counts, not at-most-ones
@@ -629,6 +630,8 @@ class PeopleModel(_Rules):
             terms.extend(self._fair_load(weights.fair_load))
         if weights.gender_balance:
             terms.extend(self._gender_balance(weights.gender_balance))
+        if weights.women_speakers:
+            terms.extend(self._women_speakers(weights.women_speakers))
         if weights.stability:
             terms.extend(self._stability(weights.stability))
         self.model.maximize(sum(terms))
@@ -736,6 +739,23 @@ class PeopleModel(_Rules):
         self.model.add(shortfall >= share * total - parts * count_women)
         self.model.add(shortfall >= share * total - parts * count_men)
         return [-weight * shortfall]
+
+    def _women_speakers(self, weight: int) -> list[cp_model.LinearExprT]:
+        """A theme of a day about women (Hari Kartini, Hari Ibu, …) given by women only."""
+        facts = self.facts
+        terms: list[cp_model.LinearExprT] = []
+        for s, t in enumerate(self.themes):
+            if not facts.women_days(t):
+                continue
+            speakers = self.speakers_at(s)
+            if not any(facts.people[p].gender is Sex.FEMALE for p, _ in speakers):
+                continue
+            women_only = self.model.new_bool_var(f"women_{s}")
+            for p, var in speakers:
+                if facts.people[p].gender is not Sex.FEMALE:
+                    self.model.add_implication(women_only, var.Not())
+            terms.append(weight * WOMEN_UNIT * women_only)
+        return terms
 
     def _stability(self, weight: int) -> list[cp_model.LinearExprT]:
         facts = self.facts

@@ -101,6 +101,10 @@ class PlanText:
     def reason_demand(self, votes: int) -> str:
         return self("reason.demand", votes=votes)
 
+    def reason_women_speakers(self, days: Sequence[Commemoration]) -> str:
+        names = self("reason.and").join(day.name for day in days)
+        return self("reason.women_speakers", names=names)
+
     def reason_mixed_gender(self) -> str:
         return self("reason.mixed_gender")
 

@@ -25,7 +25,7 @@ from gedsi_bot.domain.plan_explain import (
     theme_notes,
 )
 from gedsi_bot.domain.plan_facts import LEVEL_NEAR, LEVEL_PREFERRED, PlanFacts, split_sessions
-from gedsi_bot.domain.plan_model import DISABILITY_UNIT, Assignment, SolverOptions
+from gedsi_bot.domain.plan_model import DISABILITY_UNIT, WOMEN_UNIT, Assignment, SolverOptions
 from gedsi_bot.domain.plan_solve import SolveStatus, StagedResult, StageReport, solve_plan
 from gedsi_bot.domain.plan_text import PlanText
 from gedsi_bot.domain.series import Catalog
@@ -302,7 +302,11 @@ def session_merits(
     if demand:
         score += weights.demand * demand
         reasons.append(text.reason_demand(facts.demand.get(theme.id, 0)))
-    if {person.gender for person in speakers} == {Sex.FEMALE, Sex.MALE}:
+    women_days = facts.women_days(assignment.theme)
+    if women_days and speakers and all(person.gender is Sex.FEMALE for person in speakers):
+        score += weights.women_speakers * WOMEN_UNIT
+        reasons.append(text.reason_women_speakers(women_days))
+    elif {person.gender for person in speakers} == {Sex.FEMALE, Sex.MALE}:
         reasons.append(text.reason_mixed_gender())
     if not marks and not preferred and not demand:
         last = max((use.day for use in facts.repeats if use.theme_id == theme.id), default=None)

@@ -93,6 +93,7 @@ class PlanningWeights:
     demand: int = 3
     stability: int = 10
     group_balance: int = 2
+    women_speakers: int = 2
 
 
 @dataclass(frozen=True, slots=True)

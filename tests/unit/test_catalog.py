@@ -105,8 +105,8 @@ def test_yaml_syntax_error_names_its_place() -> None:
         ("    gender: L\n", "    gender: X\n", "'L' atau 'P'"),
         ("  feedback_after_end: 10m", "  feedback_after_end: sepuluh", "jangka waktu"),
         (
-            '{id: hari_kartini, name: Hari Kartini, date: "04-21"}',
-            '{id: hari_kartini, name: Hari Kartini, date: "04-31"}',
+            '{id: hari_kartini, name: Hari Kartini, date: "04-21"',
+            '{id: hari_kartini, name: Hari Kartini, date: "04-31"',
             "bulan-tanggal",
         ),
         (
@@ -196,3 +196,14 @@ def test_lead_days_default_to_two_weeks_and_are_validated() -> None:
     assert parse(SOURCE.replace("  lead_days: 14 ", "  lead_days: 0 ")).planning.lead_days == 0  # type: ignore[attr-defined]
     found = errors_of(SOURCE.replace("  lead_days: 14 ", "  lead_days: -3 "))
     assert found[0].startswith(f"{line_of(SOURCE, 'lead_days: 14')}:"), found
+
+
+def test_months_only_needs_months_and_women_speakers_are_read() -> None:
+    bundled = load_catalog(BUNDLED_CATALOG, now=NOW)
+    assert bundled.commemoration("hari_kartini").women_speakers
+    assert not bundled.commemoration("hari_disabilitas").women_speakers
+    assert bundled.theme("hari-ibu").months_only
+    assert not bundled.theme("cegah-kdrt").months_only
+    broken = SOURCE.replace("    months: [12]\n    months_only: true", "    months_only: true", 1)
+    found = errors_of(broken)
+    assert any("'months_only: true' perlu 'months'" in message for message in found), found

@@ -11,11 +11,19 @@ import pytest
 
 from gedsi_bot.catalog import load_catalog
 from gedsi_bot.domain.calendar import SkippedDay, SkipReason, candidate_dates
-from gedsi_bot.domain.model import DateRange, Role, Session, SessionStatus, Sex, ThemeGroup
+from gedsi_bot.domain.model import (
+    Commemoration,
+    DateRange,
+    Role,
+    Session,
+    SessionStatus,
+    Sex,
+    ThemeGroup,
+)
 from gedsi_bot.domain.plan_solve import SolveStatus
 from gedsi_bot.domain.planner import ChangeKind, Plan, PlannedSession, Revision, plan_series
 from gedsi_bot.domain.replacements import propose_replacements
-from gedsi_bot.domain.series import Catalog, PlanningRules
+from gedsi_bot.domain.series import Catalog, PlanningRules, PlanningWeights
 from tests import plan_checks
 from tests.conftest import BUNDLED_CATALOG
 from tests.factories import (
@@ -238,7 +246,8 @@ def test_bundled_plan_spreads_groups_people_and_genders(
     appearances = Counter(
         p for item in bundled_plan.sessions for p in (*item.speaker_ids, item.moderator_id)
     )
-    assert max(appearances.values()) <= 2
+    assert max(appearances.values()) <= 3  # in half a year, with the gap rule between
+    assert sum(count == 3 for count in appearances.values()) <= 1
     assert (
         sum(
             any(bundled.person(p).has_disability for p in item.speaker_ids)
@@ -434,3 +443,82 @@ def test_long_plans_are_solved_in_blocks_and_break_no_rule() -> None:
     assert themes_stage.objective <= themes_stage.bound
     assert people_stage.status is SolveStatus.OPTIMAL
     assert plan_checks.hard_violations(made, plan.sessions, []) == []
+
+
+# --- days about women, themes named after their day ---------------------------------------------
+
+KARTINI_DAY = Commemoration("kartini", "Hari Kartini", (4, 21), (4, 21), women_speakers=True)
+
+
+def kartini_catalog(women_speakers: int) -> Catalog:
+    return catalog(
+        [theme("kartini", "gender", "pendidikan", commemorations=["kartini"])],
+        [
+            person("dosen", "gender", "pendidikan", gender=Sex.MALE),
+            person("ketua", "gender", gender=Sex.FEMALE),
+            person("mod", roles=MODERATOR),
+        ],
+        rules=PlanningRules(max_speakers=1),
+        weights=dataclasses.replace(PlanningWeights(), women_speakers=women_speakers),
+        commemorations=[KARTINI_DAY],
+    )
+
+
+def test_a_theme_of_a_day_about_women_prefers_women_speakers() -> None:
+    plan = plan_series(kartini_catalog(2), slots=weekly(dt.date(2027, 4, 22), 1))
+    (planned,) = plan.sessions
+    assert planned.speaker_ids == ("ketua",)
+    assert "narasumber perempuan untuk tema Hari Kartini" in planned.reasons
+
+
+def test_without_the_women_speakers_weight_expertise_decides() -> None:
+    plan = plan_series(kartini_catalog(0), slots=weekly(dt.date(2027, 4, 22), 1))
+    assert plan.sessions[0].speaker_ids == ("dosen",)
+
+
+def test_a_months_only_theme_stays_in_its_months() -> None:
+    made = small(
+        [person("ahli", "gizi"), person("mod", roles=MODERATOR)],
+        themes=[
+            theme("hari-gizi", "gizi", months=[2], months_only=True),
+            theme("gizi", "gizi"),
+        ],
+        min_gap_weeks=0,
+        theme_repeat_months=0,
+        max_consecutive_group=3,
+    )
+    plan = plan_series(made, slots=weekly(dt.date(2027, 1, 21), 3))
+    assert [(item.starts_at.month, item.theme_id) for item in plan.sessions] == [
+        (1, "gizi"),
+        (1, "gizi"),
+        (2, "hari-gizi"),
+    ]
+
+
+def test_a_date_with_only_out_of_season_themes_is_explained() -> None:
+    made = small(
+        [person("ahli", "gizi"), person("mod", roles=MODERATOR)],
+        themes=[theme("hari-gizi", "gizi", months=[2], months_only=True)],
+    )
+    plan = plan_series(made, slots=weekly(JAN_14, 1))
+    assert plan.problems == (
+        (
+            "Kamis, 14 Januari 2027 pukul 09.00 WIB: tidak ada tema yang dapat dibawakan "
+            "(1 tema hanya untuk bulan peringatannya (months_only))."
+        ),
+    )
+
+
+def test_bundled_plan_keeps_day_themes_in_their_months_and_gives_women_days_to_women(
+    bundled: Catalog, bundled_plan: Plan
+) -> None:
+    women_days = {c.id for c in bundled.commemorations if c.women_speakers}
+    about_women = 0
+    for item in bundled_plan.sessions:
+        subject = bundled.theme(item.theme_id)
+        if subject.months_only:
+            assert item.starts_at.month in subject.preferred_months
+        if women_days & set(subject.commemorations):
+            about_women += 1
+            assert {bundled.person(p).gender for p in item.speaker_ids} == {Sex.FEMALE}
+    assert about_women >= 2

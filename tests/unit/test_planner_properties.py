@@ -17,24 +17,27 @@ from tests.factories import BOTH, MODERATOR, SPEAKER, catalog, person, session, 
 
 TAGS = ("a", "b", "c")
 FIRST = dt.date(2027, 4, 1)  # a Thursday; Hari Kartini (21 April) falls in the plan
-KARTINI = Commemoration("kartini", "Hari Kartini", (4, 21), (4, 21))
+KARTINI = Commemoration("kartini", "Hari Kartini", (4, 21), (4, 21), women_speakers=True)
 
 
 @st.composite
 def problems(draw: st.DrawFn, *, most_slots: int = 4, with_fixtures: bool = True) -> dict:
     """A small catalog, the dates to fill, and maybe a fixed session before them."""
     theme_count = draw(st.integers(2, 5))
-    themes = [
-        theme(
-            f"t{index}",
-            *draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True)),
-            group=draw(st.sampled_from(list(ThemeGroup))),
-            months=draw(st.sampled_from([(), (4,), (5,)])),
-            commemorations=draw(st.sampled_from([(), ("kartini",)])),
-            last_used=draw(st.sampled_from([None, dt.date(2026, 9, 1), dt.date(2027, 3, 1)])),
+    themes = []
+    for index in range(theme_count):
+        months = draw(st.sampled_from([(), (4,), (5,)]))
+        themes.append(
+            theme(
+                f"t{index}",
+                *draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True)),
+                group=draw(st.sampled_from(list(ThemeGroup))),
+                months=months,
+                months_only=bool(months) and draw(st.integers(0, 3)) == 0,
+                commemorations=draw(st.sampled_from([(), ("kartini",)])),
+                last_used=draw(st.sampled_from([None, dt.date(2026, 9, 1), dt.date(2027, 3, 1)])),
+            )
         )
-        for index in range(theme_count)
-    ]
     slots = weekly(FIRST, draw(st.sampled_from([1, 2, *[most_slots] * 3])))
     people = []
     for index in range(draw(st.integers(3, 6))):
@@ -72,6 +75,7 @@ def problems(draw: st.DrawFn, *, most_slots: int = 4, with_fixtures: bool = True
             demand=draw(st.integers(0, 3)),
             stability=0,
             group_balance=draw(st.integers(0, 3)),
+            women_speakers=draw(st.integers(0, 3)),
         ),
     )
     made = catalog(themes, people, rules=rules, commemorations=[KARTINI])
