@@ -41,6 +41,11 @@ MAX_ROUNDS = 8  # theme stages with cuts before the elastic model explains the i
 PEOPLE_SHARE = 0.4  # of the budget kept for the people stage when themes run long
 SWEEPS = 2  # passes over the blocks with their neighbours fixed
 MIN_BLOCK = 26  # slots; shorter windows are not worth splitting
+# Measured on the benchmark: the theme model's LP is nearly integral, so CP-SAT's presolve
+# (about a second on a year) buys nothing there; the people model needs it (without it three
+# years do not solve in a minute).
+THEME_PRESOLVE = False
+PEOPLE_PRESOLVE = True
 
 
 class SolveStatus(StrEnum):
@@ -159,7 +164,7 @@ def solve_plan(
             return _stopped(result, report)
         people_model = PeopleModel(facts, themes=themes).build()
         people_model.hint(hints)
-        solver, report = _run(budget, people_model.model, "people", presolve=True)
+        solver, report = _run(budget, people_model.model, "people", presolve=PEOPLE_PRESOLVE)
         result.reports.append(report)
         if report.status in SOLVED:
             result.assignments = people_model.assignments(solver)
@@ -192,10 +197,12 @@ def _theme_stage(
 ) -> tuple[list[int] | None, StageReport]:
     block = _block_length(facts)
     if cuts or block is None:
-        # Measured: within one repeat window CP-SAT proves the theme stage fastest with its
-        # presolve and without a start (a hint sends it on a detour first).
+        # Measured: within one repeat window CP-SAT proves the theme stage fastest from its
+        # root LP and without a start (a hint sends it on a detour first).
         model = ThemeModel(facts).build(cuts)
-        solver, report = _run(budget, model.model, "themes", share=1 - PEOPLE_SHARE, presolve=True)
+        solver, report = _run(
+            budget, model.model, "themes", share=1 - PEOPLE_SHARE, presolve=THEME_PRESOLVE
+        )
         return (model.themes(solver) if report.status in SOLVED else None), report
     return _themes_by_blocks(facts, budget, block)
 
@@ -343,7 +350,7 @@ def _solve_block(
         )
     model = ThemeModel(part).build(relaxed=relaxed)
     share = (1 - PEOPLE_SHARE) / (solves_left + 1)
-    solver, report = _run(budget, model.model, "themes", share=share, presolve=True)
+    solver, report = _run(budget, model.model, "themes", share=share, presolve=THEME_PRESOLVE)
     return (model.themes(solver) if report.status in SOLVED else None), report
 
 
@@ -455,7 +462,7 @@ def _diagnose(facts: PlanFacts, budget: _Budget, result: StagedResult) -> Staged
         # Every rule holds after all: the cut loop gave up too early. Staff these themes.
         themes = [result.themes_in_diagnosis[s] for s in range(len(facts.slots))]
         people_model = PeopleModel(facts, themes=themes).build()
-        solver, report = _run(budget, people_model.model, "people", presolve=True)
+        solver, report = _run(budget, people_model.model, "people", presolve=PEOPLE_PRESOLVE)
         result.reports.append(report)
         if report.status in SOLVED:
             result.assignments = people_model.assignments(solver)

@@ -56,7 +56,9 @@ def messages(language: Language) -> Mapping[str, str]:
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
         if not entry.name.endswith(".yaml"):
             continue
-        loaded = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        # libyaml's safe loader when present: the catalogs load in a tenth of the time.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loaded = yaml.load(entry.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
         before = len(found)
         chunk: dict[str, str] = {}
         _flatten("", loaded, chunk)
