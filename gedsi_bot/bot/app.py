@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, CallbackContext, ContextTypes, Defaults
 
-from gedsi_bot.bot import participants
+from gedsi_bot.bot import participants, team
 from gedsi_bot.bot.common import acknowledge, language_of, run, send
 from gedsi_bot.bot.context import BotData, Context, GedsiApplication
 from gedsi_bot.bot.persistence import DEFAULT_UPDATE_INTERVAL, DatabasePersistence
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 HandlerModule = Callable[[GedsiApplication], None]
 
 # One line per audience; the catch-all for what nobody took is added after all of them.
-HANDLER_MODULES: tuple[HandlerModule, ...] = (participants.register,)
+HANDLER_MODULES: tuple[HandlerModule, ...] = (participants.register, team.register)
 
 # The commands shown in Telegram's menu, in this order.
 COMMANDS = ("jadwal", "batal", "dataku", "ubah", "hapusdata", "langganan", "bantuan", "start")

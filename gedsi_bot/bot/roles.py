@@ -8,8 +8,8 @@ office is better served by ids; both are accepted.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from telegram import Update
 
@@ -19,7 +19,8 @@ from gedsi_bot.domain.series import Catalog
 from gedsi_bot.locale import t
 
 R = TypeVar("R")
-Handler = Callable[[Update, Context], Awaitable[R]]
+# PTB's handlers take coroutine functions (``Awaitable`` is not enough for its typing).
+Handler = Callable[[Update, Context], Coroutine[Any, Any, R]]
 
 
 def admin_ids(settings_ids: frozenset[int], catalog: Catalog) -> frozenset[int]:

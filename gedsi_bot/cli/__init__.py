@@ -24,6 +24,7 @@ from gedsi_bot.cli import (
     run_cmd,
     sandbox_cmd,
     sessions_cmd,
+    team_cmd,
     zoom_cmd,
 )
 from gedsi_bot.cli.common import database_unavailable, fail
@@ -64,6 +65,7 @@ render_cmd.register(app)
 report_cmd.register(app)
 plan_cmd.register(app)
 deliver_cmd.register(app)
+team_cmd.register(app)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ COMPOSE_TEAM_REMINDER = "team.reminder"
 FAN_OUT_CHAT = 0  # a fan-out row has no recipient of its own
 _CHANGEABLE = frozenset({SessionStatus.DRAFT, SessionStatus.APPROVED, SessionStatus.PUBLISHED})
 _TOLD = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
+_CLOCK = re.compile(r"^(\d{1,2})[.:](\d{2})$")
 
 
 # --- errors the team can act on (messages: locale ``team.command.*``) ----------------------
@@ -487,6 +489,20 @@ def queue_team_reminders(
 
 
 # --- moving and cancelling ---------------------------------------------------------------------
+
+
+def local_start(day: str, clock: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """``2026-12-17`` and ``09.00`` (or ``09:00``) as an aware time in ``zone``; ``None`` if
+    either cannot be read."""
+    matched = _CLOCK.match(clock.strip())
+    if matched is None:
+        return None
+    try:
+        date = dt.date.fromisoformat(day.strip())
+        at = dt.time(int(matched[1]), int(matched[2]))
+    except ValueError:
+        return None
+    return dt.datetime.combine(date, at, tzinfo=zone)
 
 
 def cancel_pending_rows(db: DbSession, *, session_id: int, kinds: Iterable[str]) -> int:
