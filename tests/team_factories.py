@@ -46,7 +46,7 @@ def team_setup(out_dir: Path, **changes: Any) -> TeamSetup:
         "flyers_dir": REPO_ROOT / "flyers",
         "out_dir": out_dir,
         "bot_username": BOT,
-        "channel": "-1001234567890",
+        "channel": -1001234567890,
         "admin_ids": frozenset({ADMIN}),
         "language": "id",
     }

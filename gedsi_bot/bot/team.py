@@ -42,10 +42,20 @@ TELEGRAM_TEXT_LIMIT = 4000  # a little under 4096, for the HTML a line may add
 _PLANNED = (SessionStatus.DRAFT, SessionStatus.APPROVED, SessionStatus.PUBLISHED)
 
 
-def _setup(context: Context) -> service.TeamSetup:
+_CHANNEL_IDS: dict[str, int] = {}  # "@name" → chat id, asked of Telegram once per process
+
+
+async def _setup(context: Context) -> service.TeamSetup:
     data = context.bot_data
+    channel = data.settings.telegram_channel
+    channel_id = None
+    if channel and service.numeric_chat(channel) is None:
+        name = channel if channel.startswith("@") else f"@{channel}"
+        if name not in _CHANNEL_IDS:
+            _CHANNEL_IDS[name] = (await context.bot.get_chat(name)).id
+        channel_id = _CHANNEL_IDS[name]
     return service.TeamSetup.from_settings(
-        data.settings, data.services, bot_username=data.bot_username
+        data.settings, data.services, bot_username=data.bot_username, channel_id=channel_id
     )
 
 
@@ -116,7 +126,7 @@ async def approve(update: Update, context: Context) -> None:
         return
     ctx = services(context)
     try:
-        result = await run(service.approve_session, ctx, _setup(context), number=number)
+        result = await run(service.approve_session, ctx, await _setup(context), number=number)
     except InvalidInput as error:
         if await _told(update, error, number):
             return
@@ -134,7 +144,7 @@ async def publish(update: Update, context: Context) -> None:
         return
     try:
         result = await service.publish_session(
-            services(context), context.bot_data.zoom, _setup(context), number=number
+            services(context), context.bot_data.zoom, await _setup(context), number=number
         )
     except (InvalidInput, ZoomError) as error:
         if await _told(update, error, number):
@@ -176,7 +186,7 @@ async def reschedule(update: Update, context: Context) -> None:
     number = int(args[0])
     try:
         result = await service.reschedule_session(
-            ctx, context.bot_data.zoom, _setup(context), number=number, starts_at=starts_at
+            ctx, context.bot_data.zoom, await _setup(context), number=number, starts_at=starts_at
         )
     except ZoomError:
         context.bot_data.wake_delivery()  # the notices were queued before Zoom was asked
@@ -222,7 +232,7 @@ async def on_cancel(update: Update, context: Context) -> None:
     ctx = services(context)
     try:
         result = await service.cancel_session(
-            ctx, context.bot_data.zoom, _setup(context), number=number
+            ctx, context.bot_data.zoom, await _setup(context), number=number
         )
     except ZoomError:
         context.bot_data.wake_delivery()
@@ -292,7 +302,7 @@ async def on_invitation(update: Update, context: Context) -> None:
     outcome = await run(
         invites.answer_invitation,
         ctx,
-        _setup(context),
+        await _setup(context),
         telegram_user_id=user_id(update),
         session_id=int(value),
         accept=prefix == INVITE_ACCEPT,

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, TypeVar
 
 import typer
+from telegram import Bot
 
 from gedsi_bot.cli import common
 from gedsi_bot.config import Settings
@@ -36,12 +37,33 @@ def _context(config: Settings) -> ServiceContext:
     return ServiceContext.open(common.database(config), catalog)
 
 
+def _channel_id(config: Settings) -> int | None:
+    """The channel's chat id; a channel given by ``@name`` is looked up with the bot's token."""
+    channel = config.telegram_channel
+    if not channel or service.numeric_chat(channel) is not None:
+        return None
+    name = channel if channel.startswith("@") else f"@{channel}"
+    token = config.require_telegram_token().get_secret_value()
+
+    async def ask() -> int:
+        root = config.telegram_api_url
+        async with Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot") as bot:
+            return (await bot.get_chat(name)).id
+
+    return asyncio.run(ask())
+
+
 @contextlib.contextmanager
-def _opened(config: Settings) -> Iterator[tuple[ServiceContext, service.TeamSetup]]:
+def _opened(
+    config: Settings, *, posts: bool = False
+) -> Iterator[tuple[ServiceContext, service.TeamSetup]]:
+    """The services and setup; ``posts`` when the step may post to the channel."""
     ctx = _context(config)
     try:
         with _told(config, ctx):
-            yield ctx, service.TeamSetup.from_settings(config, ctx)
+            channel_id = _channel_id(config) if posts else None
+            setup = service.TeamSetup.from_settings(config, ctx, channel_id=channel_id)
+            yield ctx, setup
     finally:
         ctx.database.dispose()
 
@@ -99,7 +121,7 @@ def invite(number: SessionNumber) -> None:
 def publish(number: SessionNumber) -> None:
     """Meeting, flyer, channel post, announcement and reminders (safe to run again)."""
     config = common.settings()
-    with _opened(config) as (ctx, setup):
+    with _opened(config, posts=True) as (ctx, setup):
         result = _with_zoom(
             config, lambda zoom: service.publish_session(ctx, zoom, setup, number=number)
         )
@@ -123,7 +145,7 @@ def reschedule(
 ) -> None:
     """Move a session: registrants are told, reminders replaced, Zoom updated."""
     config = common.settings()
-    with _opened(config) as (ctx, setup):
+    with _opened(config, posts=True) as (ctx, setup):
         starts_at = _new_time(day, clock, ctx, config)
         result = _with_zoom(
             config,

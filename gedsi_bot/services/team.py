@@ -133,21 +133,30 @@ class TeamSetup:
     flyers_dir: Path  # templates, fonts, logos
     out_dir: Path  # where the rendered flyers go
     bot_username: str | None
-    channel: str | None = None  # GEDSI_TELEGRAM_CHANNEL: "@name" or a numeric chat id
+    channel: int | None = None  # the channel's chat id (GEDSI_TELEGRAM_CHANNEL, resolved)
     admin_ids: frozenset[int] = frozenset()
     language: Language = "id"
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, ctx: ServiceContext, *, bot_username: str | None = None
+        cls,
+        settings: Settings,
+        ctx: ServiceContext,
+        *,
+        bot_username: str | None = None,
+        channel_id: int | None = None,
     ) -> TeamSetup:
+        """The setup for ``settings``; a channel given by ``@name`` needs its ``channel_id``
+        (the bot's ``getChat`` answers it), a numeric one is taken as it is."""
         team = {m.telegram_id for m in ctx.catalog.team if m.telegram_id is not None}
         return cls(
             meeting_options=settings.meeting_options,
             flyers_dir=settings.resolved_flyers_dir,
             out_dir=settings.data_dir / "flyers",
             bot_username=bot_username or settings.bot_username,
-            channel=settings.telegram_channel,
+            channel=channel_id
+            if channel_id is not None
+            else numeric_chat(settings.telegram_channel),
             admin_ids=settings.admin_ids | team,
             language=settings.language,
         )
@@ -351,13 +360,10 @@ def render_post_flyer(ctx: ServiceContext, setup: TeamSetup, *, number: int) -> 
     return path, f"flyer:{hashlib.sha256(data).hexdigest()[:32]}"
 
 
-def channel_target(channel: str) -> tuple[int, dict[str, Any]]:
-    """The outbox chat id for the channel, and extra params naming it by ``@username``."""
-    text = channel.strip()
-    if text.lstrip("-").isdigit():
-        return int(text), {}
-    name = text if text.startswith("@") else f"@{text}"
-    return FAN_OUT_CHAT, {"chat_id": name}
+def numeric_chat(value: str | None) -> int | None:
+    """A chat id written as digits (``-1001234567890``); ``None`` for ``@name`` or nothing."""
+    text = (value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 def queue_announcement(
@@ -373,8 +379,7 @@ def queue_announcement(
     """The channel post and the fan-out to subscribers; how many rows were new."""
     stamp = schedule_stamp(session.starts_at)
     queued = 0
-    if setup.channel:
-        chat_id, extra = channel_target(setup.channel)
+    if setup.channel is not None:
         payload = msg.flyer_payload(
             session,
             ctx.catalog,
@@ -383,11 +388,10 @@ def queue_announcement(
             bot_username=setup.bot_username,
             language=setup.language,
         )
-        payload["params"].update(extra)
         queued += outbox.enqueue(
             db,
             kind=msg.CHANNEL_POST,
-            chat_id=chat_id,
+            chat_id=setup.channel,
             payload=payload,
             due_at=now,
             dedupe_key=f"channel:{session.id}@{stamp}:post",
