@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = (
-    # "gedsi_bot.services.announcements",
-)
+MODULES: tuple[str, ...] = ("gedsi_bot.services.team_outbox",)
 
 
 def load_registry(modules: tuple[str, ...] = MODULES) -> None:

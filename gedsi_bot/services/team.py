@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session as DbSession
 
 from gedsi_bot.config import Settings
@@ -51,7 +50,6 @@ from gedsi_bot.services.meetings import (
 )
 from gedsi_bot.store import outbox
 from gedsi_bot.store.sessions import get_session, session_from_row
-from gedsi_bot.store.tables import OutboxRow
 from gedsi_bot.store.team import (
     Attendee,
     attendees,
@@ -509,20 +507,6 @@ def local_start(day: str, clock: str, zone: dt.tzinfo) -> dt.datetime | None:
     return dt.datetime.combine(date, at, tzinfo=zone)
 
 
-def cancel_pending_rows(db: DbSession, *, session_id: int, kinds: Iterable[str]) -> int:
-    """Mark the session's pending rows of ``kinds`` cancelled; how many there were."""
-    result = db.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.session_id == session_id,
-            OutboxRow.status == "pending",
-            OutboxRow.kind.in_(list(kinds)),
-        )
-        .values(status="cancelled")
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def _tell_people(
     db: DbSession,
     ctx: ServiceContext,
@@ -592,7 +576,7 @@ async def reschedule_session(
             row.starts_at = starts_at
             db.flush()
             session = session_from_row(row)
-            cancel_pending_rows(db, session_id=session.id, kinds=msg.TIMED_KINDS)
+            outbox.cancel_pending(db, session_id=session.id, kinds=msg.TIMED_KINDS)
             if status is SessionStatus.PUBLISHED:
                 told = _tell_people(db, ctx, setup, session, cancelled=False, now=now)
                 queue_reminders(db, ctx, setup, session, now=now)
@@ -633,7 +617,7 @@ async def cancel_session(
             row.status = SessionStatus.CANCELLED.value
             db.flush()
             session = session_from_row(row)
-            cancel_pending_rows(
+            outbox.cancel_pending(
                 db, session_id=session.id, kinds=(*msg.TIMED_KINDS, msg.INVITATION)
             )
             if status is SessionStatus.PUBLISHED:

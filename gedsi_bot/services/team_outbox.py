@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
+from gedsi_bot.delivery.composers import ComposeContext, OutgoingMessage, composer, expander
 from gedsi_bot.domain.model import InvitationResponse, RegistrationStatus, Session, SessionStatus
 from gedsi_bot.domain.reminders import offset_label, schedule_stamp
 from gedsi_bot.errors import GedsiError
@@ -26,6 +27,13 @@ from gedsi_bot.locale import Language, language_for
 from gedsi_bot.services import team_messages as msg
 from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.services.meetings import fresh_host_url
+from gedsi_bot.services.team import (
+    COMPOSE_TEAM_REMINDER,
+    EXPAND_ANNOUNCEMENT,
+    EXPAND_FEEDBACK,
+    EXPAND_PARTICIPANT_REMINDER,
+    EXPAND_STARTED,
+)
 from gedsi_bot.store import outbox
 from gedsi_bot.store.sessions import session_from_row
 from gedsi_bot.store.tables import SessionRow
@@ -51,6 +59,7 @@ def _current(
     return session
 
 
+@expander(EXPAND_ANNOUNCEMENT)
 def expand_announcement(
     db: DbSession, ctx: ServiceContext, args: dict[str, Any], now: dt.datetime
 ) -> int:
@@ -126,6 +135,7 @@ def _fan_out(
     return queued
 
 
+@expander(EXPAND_PARTICIPANT_REMINDER)
 def expand_participant_reminder(
     db: DbSession, ctx: ServiceContext, args: dict[str, Any], now: dt.datetime
 ) -> int:
@@ -146,6 +156,7 @@ def expand_participant_reminder(
     )
 
 
+@expander(EXPAND_STARTED)
 def expand_started(
     db: DbSession, ctx: ServiceContext, args: dict[str, Any], now: dt.datetime
 ) -> int:
@@ -165,6 +176,7 @@ def expand_started(
     )
 
 
+@expander(EXPAND_FEEDBACK)
 def expand_feedback(
     db: DbSession, ctx: ServiceContext, args: dict[str, Any], now: dt.datetime
 ) -> int:
@@ -215,3 +227,12 @@ async def compose_team_reminder(
         host_url=host_url,
         bot_username=args.get("bot_username"),
     )
+
+
+@composer(COMPOSE_TEAM_REMINDER)
+async def team_reminder(ctx: ComposeContext, args: dict[str, Any]) -> OutgoingMessage | None:
+    """The delivery worker's entry to ``compose_team_reminder``."""
+    payload = await compose_team_reminder(ctx.services, ctx.zoom, args)
+    if payload is None:
+        return None
+    return OutgoingMessage(payload["method"], payload["params"])
