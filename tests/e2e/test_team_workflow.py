@@ -131,6 +131,14 @@ async def subscriber(client: AsyncSandboxClient, name: str) -> Person:
     return person
 
 
+async def register(harness: BotHarness, person: Person, number: int) -> None:
+    """``person`` registers from the session's link, up to the calendar file after the seat."""
+    await person.start(f"daftar_{session_row(harness, number).registration_code}")
+    await person.fill_adult_form()
+    await person.confirm()
+    person.seen = (await person.client.events(person.id))[-1].seq
+
+
 def session_row(harness: BotHarness, number: int) -> SessionRow:
     with harness.database.read() as db:
         row = db.scalar(
@@ -193,17 +201,16 @@ async def test_plan_approve_publish_announce_remind_nudge_and_ask_for_feedback(
     assert post.photo is not None
     assert "?start=daftar_" in (post.buttons[0][0].url or "")
 
-    code = session_row(office, number).registration_code
     siti = fans[0]
-    await siti.start(f"daftar_{code}")
-    await siti.fill_adult_form()
-    await siti.confirm()
-    siti.seen = (await client.events(siti.id))[-1].seq
+    await register(office, siti, number)
     start = session_row(office, number).starts_at
 
     await move_clock(office, start - dt.timedelta(days=7))
     (week,) = await next_messages(moderator)
     assert "sebagai moderator dalam 7 hari" in week.text
+
+    await move_clock(office, start - dt.timedelta(days=1, minutes=1))
+    await nothing_else(office, siti)  # not a minute early
 
     await move_clock(office, start - dt.timedelta(days=1))
     (day_before,) = await next_messages(siti)
