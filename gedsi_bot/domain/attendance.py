@@ -213,3 +213,33 @@ def status_after_attendance(
     if current in DECIDED_BY_ATTENDANCE or decided is RegistrationStatus.ATTENDED:
         return decided
     return current
+
+
+# --- when to read a meeting's report -----------------------------------------------------------
+
+# Zoom's participant report is complete a few minutes after the meeting ends.
+IMPORT_DELAY = dt.timedelta(minutes=10)
+# An API meeting whose report is still missing this long after the end will not get one.
+IMPORT_GIVE_UP = dt.timedelta(hours=24)
+
+
+class ImportOutcome(StrEnum):
+    """What became of a session's attendance import (``sessions.attendance_import``)."""
+
+    ZOOM = "zoom"  # read from Zoom's report
+    FOR_ADMIN = "admin"  # no report to read (hand-entered meeting, no Zoom): the admins mark it
+
+
+def import_due(
+    *, ends_at: dt.datetime, now: dt.datetime, delay: dt.timedelta = IMPORT_DELAY
+) -> bool:
+    """Whether a session ended long enough ago for its report to be complete."""
+    return now >= ends_at + delay
+
+
+def give_up_import(
+    *, ends_at: dt.datetime, now: dt.datetime, manual: bool, give_up: dt.timedelta = IMPORT_GIVE_UP
+) -> bool:
+    """Whether a missing report is final: at once for a hand-entered meeting (the office's
+    account may not own it), after ``give_up`` for one gedsi-bot created."""
+    return manual or now >= ends_at + give_up

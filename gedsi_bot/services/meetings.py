@@ -48,7 +48,7 @@ from gedsi_bot.errors import InvalidInput, MissingCredentials
 from gedsi_bot.locale import Language, t
 from gedsi_bot.store import Database
 from gedsi_bot.store.meetings import (
-    ADMIN_ATTENDANCE,
+    HAND_SET_ATTENDANCE,
     attendance_rows,
     clear_meeting,
     meeting_of,
@@ -150,7 +150,7 @@ class AttendanceReport:
     no_show: int
     matched: dict[MatchedBy, int]
     unmatched: tuple[Attendee, ...]
-    kept: int  # registrations whose attendance an admin set, left as they were
+    kept: int  # registrations whose attendance was set by hand, left as they were
     changed: int
 
 
@@ -452,8 +452,8 @@ async def import_attendance(
     """Read who attended from Zoom; mark registrations attended or no-show; list the unmatched.
 
     Present for at least ``certificates.attendance_threshold_percent`` of the session's length
-    counts as attended. Registrations whose attendance an admin set are left alone. Running it
-    again gives the same result.
+    counts as attended. Registrations whose attendance an admin (or, where the office allows
+    it, the person) set are left alone. Running it again gives the same result.
     """
     with database.read() as db:
         session, _ = meeting_of(db, series_id=series_id, number=number)
@@ -476,7 +476,7 @@ async def import_attendance(
     decided: list[RegistrationStatus] = []
     kept = 0
     for row in rows:
-        if row.attendance_source == ADMIN_ATTENDANCE:
+        if row.attendance_source in HAND_SET_ATTENDANCE:
             kept += 1
             continue
         minutes = summary.minutes.get(row.registration_id)

@@ -45,6 +45,7 @@ from gedsi_bot.locale import language_for
 from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.services.notices import promotion_payload
 from gedsi_bot.store import outbox
+from gedsi_bot.store.aftercare import revoke_certificates
 from gedsi_bot.store.participants import (
     ensure_participant_row,
     erase_participant,
@@ -182,6 +183,7 @@ class ParticipantData:
 class DeletionResult:
     cancelled: int  # upcoming registrations cancelled
     promoted: int  # people moved up from waitlists as a result
+    revoked: tuple[str, ...] = ()  # serials of the certificates revoked
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -550,7 +552,8 @@ def delete_personal_data(ctx: ServiceContext, *, telegram_user_id: int) -> Delet
 
     Upcoming registrations are cancelled (moving others up from the waitlists); past ones keep
     only their anonymous snapshot, so report totals do not change; free-text feedback and
-    messages still queued for the person go. ``None`` if the account is unknown.
+    messages still queued for the person go; their certificates are revoked and forget the
+    name. ``None`` if the account is unknown.
     """
     now = ctx.clock.now()
     with ctx.database.write() as db:
@@ -572,6 +575,7 @@ def delete_personal_data(ctx: ServiceContext, *, telegram_user_id: int) -> Delet
             row.personal_join_url = None
             row.zoom_registrant_id = None
         _erase_feedback_text(db, participant_id=person.id)
+        revoked = revoke_certificates(db, participant_id=person.id, now=now)
         if person.chat_id is not None:
             db.execute(
                 update(OutboxRow)
@@ -582,7 +586,7 @@ def delete_personal_data(ctx: ServiceContext, *, telegram_user_id: int) -> Delet
                 .values(status=OutboxStatus.CANCELLED.value)
             )
         erase_participant(person, now=now)
-        return DeletionResult(cancelled=cancelled, promoted=promoted)
+        return DeletionResult(cancelled=cancelled, promoted=promoted, revoked=tuple(revoked))
 
 
 def _erase_feedback_text(db: DbSession, *, participant_id: int) -> None:

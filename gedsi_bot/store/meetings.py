@@ -15,6 +15,9 @@ from gedsi_bot.store.tables import ParticipantRow, RegistrationRow, SessionRow
 
 ZOOM_ATTENDANCE = "zoom"
 ADMIN_ATTENDANCE = "admin"
+SELF_ATTENDANCE = "self"  # the person said they attended, where the office allows it
+# Attendance a person set by hand, which a (re-)import from Zoom leaves as it is.
+HAND_SET_ATTENDANCE = frozenset({ADMIN_ATTENDANCE, SELF_ATTENDANCE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,9 @@ class SessionRow(Timestamps, Base):
     meeting_uses_registration: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set before asking the API for a meeting, so a retry after a crash finds the one made.
     meeting_request_key: Mapped[str | None] = mapped_column(String(64))
+    # Set once the meeting's attendance was read ("zoom") or left to the admins ("admin").
+    attendance_import: Mapped[str | None] = mapped_column(String(8))
+    attendance_imported_at: Mapped[dt.datetime | None]
 
     # {"post": "<telegram file_id>", ...} and [{"chat_id": ..., "message_id": ...}, ...]
     flyer_file_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -292,6 +295,8 @@ class CertificateRow(Base):
     verification_code: Mapped[str] = mapped_column(String(24), unique=True)
     issued_at: Mapped[dt.datetime] = mapped_column(default=_now)
     revoked_at: Mapped[dt.datetime | None]
+    # The name printed on it; blanked when the holder deletes their data (and it is revoked).
+    holder_name: Mapped[str | None] = mapped_column(String(80))
 
 
 class OutboxRow(Base):
