@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, CallbackContext, ContextTypes, Defaults
 
-from gedsi_bot.bot import participants, team
+from gedsi_bot.bot import aftercare, participants, team
 from gedsi_bot.bot.common import acknowledge, language_of, run, send
 from gedsi_bot.bot.context import BotData, Context, GedsiApplication
 from gedsi_bot.bot.persistence import DEFAULT_UPDATE_INTERVAL, DatabasePersistence
@@ -40,10 +40,26 @@ logger = logging.getLogger(__name__)
 HandlerModule = Callable[[GedsiApplication], None]
 
 # One line per audience; the catch-all for what nobody took is added after all of them.
-HANDLER_MODULES: tuple[HandlerModule, ...] = (participants.register, team.register)
+HANDLER_MODULES: tuple[HandlerModule, ...] = (
+    participants.register,
+    team.register,
+    aftercare.register,
+)
 
 # The commands shown in Telegram's menu, in this order.
-COMMANDS = ("jadwal", "batal", "dataku", "ubah", "hapusdata", "langganan", "bantuan", "start")
+COMMANDS = (
+    "jadwal",
+    "batal",
+    "umpanbalik",
+    "sertifikat",
+    "verifikasi",
+    "dataku",
+    "ubah",
+    "hapusdata",
+    "langganan",
+    "bantuan",
+    "start",
+)
 CONNECTION_POOL_SIZE = 16
 POOL_TIMEOUT = 30.0  # seconds a request may wait for a free connection during a burst
 ADMIN_NOTICE_INTERVAL = 60.0  # seconds: one notice per kind of error, however many occur
