@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from gedsi_bot import __version__
 from gedsi_bot.cli import (
+    aftercare_cmd,
     catalog_cmd,
     db_cmd,
     deliver_cmd,
@@ -66,6 +67,7 @@ report_cmd.register(app)
 plan_cmd.register(app)
 deliver_cmd.register(app)
 team_cmd.register(app)
+aftercare_cmd.register(app)
 
 
 def main() -> None:
