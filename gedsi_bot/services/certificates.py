@@ -371,9 +371,9 @@ def certificate_payloads(
     catalog: Catalog, issued: IssuedCertificate, language: Language
 ) -> list[tuple[str, dict[str, Any]]]:
     """The two outbox payloads of a certificate (picture, then PDF), each with its name."""
-    files = issued.files
-    photo = {"path": str(files.png), "media_key": f"{issued.media_key}:png"}
-    document = {"path": str(files.pdf), "media_key": f"{issued.media_key}:pdf"}
+    files = issued.files  # absolute: a relative path would be read from the data dir
+    photo = {"path": str(files.png.resolve()), "media_key": f"{issued.media_key}:png"}
+    document = {"path": str(files.pdf.resolve()), "media_key": f"{issued.media_key}:pdf"}
     pdf_caption = t("aftercare.certificate.pdf_caption", language, serial=issued.serial)
     return [
         (

@@ -265,7 +265,7 @@ def test_certificates_are_queued_through_the_outbox_once(
     assert [row.payload["method"] for row in rows] == ["sendPhoto", "sendDocument"]
     photo = rows[0].payload["params"]["photo"]
     assert photo == {
-        "path": str(issued[0].files.png),
+        "path": str(issued[0].files.png.resolve()),
         "media_key": f"certificate:{issued[0].serial}:png",
     }
     assert rows[0].chat_id == 1
