@@ -1,7 +1,7 @@
 """After the session: feedback, attendance, e-certificates and the admins' /laporan.
 
 ``register`` adds the handlers of ``feedback_form``, ``attendance`` and ``certificates`` and
-the periodic attendance job.
+the periodic attendance job (run by the one leader among the deployment's processes).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from gedsi_bot.bot import attendance, certificates, feedback_form
 from gedsi_bot.bot.common import language_of, run, send, services
 from gedsi_bot.bot.context import Context, GedsiApplication
 from gedsi_bot.bot.roles import admin_only
+from gedsi_bot.delivery.leader import run_if_leader
 from gedsi_bot.errors import NotFound
 from gedsi_bot.locale import t
 from gedsi_bot.services.reporting import report_for_chat
@@ -78,9 +79,10 @@ def register(application: GedsiApplication) -> None:
         ]
     )
     if application.job_queue is not None:
-        application.job_queue.run_repeating(
+        run_if_leader(
+            application.job_queue,
             attendance.attendance_job,
-            interval=attendance.JOB_INTERVAL,
-            first=attendance.JOB_FIRST,
+            interval=attendance.JOB_INTERVAL.total_seconds(),
+            first=attendance.JOB_FIRST.total_seconds(),
             name=attendance.JOB_NAME,
         )

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 
 from gedsi_bot.bot import keyboards as kb
 from gedsi_bot.bot.certificates import (
-    issue_and_send,
+    issue_and_queue,
     renderer,
     theme_title,
 )
@@ -174,7 +174,7 @@ async def attendance_command(update: Update, context: Context) -> None:
         )
     await send(update, text)
     if result.changed:
-        await issue_and_send(context.bot, context.bot_data, registration_ids=result.changed)
+        await issue_and_queue(context.bot_data, registration_ids=result.changed)
 
 
 def _numbers(update: Update) -> list[int]:
@@ -202,7 +202,7 @@ async def on_toggle(update: Update, context: Context) -> None:
         return
     await _show_sheet(update, context, number, page)
     if result.changed:
-        await issue_and_send(context.bot, context.bot_data, registration_ids=result.changed)
+        await issue_and_queue(context.bot_data, registration_ids=result.changed)
 
 
 @admin_only
@@ -235,9 +235,7 @@ async def _declare(update: Update, context: Context, number: int | None) -> None
     await show(
         update, t(f"aftercare.attendance.self.{key}", language, number=declared.session.number)
     )
-    await issue_and_send(
-        context.bot, context.bot_data, registration_ids=[declared.registration_id]
-    )
+    await issue_and_queue(context.bot_data, registration_ids=[declared.registration_id])
 
 
 async def declare_command(update: Update, context: Context) -> None:
@@ -294,5 +292,5 @@ async def attendance_job(context: Context) -> None:
             except TelegramError as error:
                 logger.warning("admin %s not told of attendance: %s", admin, error)
     since = ctx.clock.now() - RECENT_SESSIONS
-    await issue_and_send(context.bot, data, started_after=since)
+    await issue_and_queue(data, started_after=since)
     await run(sweep_revoked_files, ctx, renderer(data))

@@ -1,4 +1,5 @@
-"""E-certificates in the chat: issuing and sending what is due, /sertifikat, /verifikasi and the
+"""E-certificates in the chat: issuing what is due and queuing it for the delivery worker,
+/sertifikat (sent at once, by known file ids), /verifikasi and the
 certificate's QR link (``/start cek_<code>``)."""
 
 from __future__ import annotations
@@ -7,18 +8,19 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from html import escape
+from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 
 from gedsi_bot.bot import keyboards as kb
 from gedsi_bot.bot.common import language_of, run, send, services, user_id
 from gedsi_bot.bot.context import BotData, Context
 from gedsi_bot.config import Settings
+from gedsi_bot.delivery.sender import uploaded_file_id
 from gedsi_bot.domain.certificates import Missing
 from gedsi_bot.domain.deeplinks import LinkKind, parse_payload
 from gedsi_bot.domain.series import Catalog
-from gedsi_bot.locale import Language, format_date, language_for, t
+from gedsi_bot.locale import Language, format_date, t
 from gedsi_bot.services import certificates as service
 from gedsi_bot.services.certificates import (
     ISSUED_FOLDER,
@@ -28,6 +30,7 @@ from gedsi_bot.services.certificates import (
     Verification,
 )
 from gedsi_bot.services.context import ServiceContext
+from gedsi_bot.store.outbox import media_file_id, remember_media
 
 logger = logging.getLogger(__name__)
 
@@ -61,34 +64,50 @@ def theme_title(catalog: Catalog, theme_id: str) -> str:
         return theme_id
 
 
+def _known_file_id(ctx: ServiceContext, key: str) -> str | None:
+    with ctx.database.read() as db:
+        return media_file_id(db, key)
+
+
+def _remember(ctx: ServiceContext, key: str, file_id: str) -> None:
+    with ctx.database.write() as db:
+        remember_media(db, key=key, file_id=file_id, now=ctx.clock.now())
+
+
 async def send_certificate(
-    bot: Bot, chat_id: int, catalog: Catalog, issued: IssuedCertificate, language: Language
+    bot: Bot, chat_id: int, ctx: ServiceContext, issued: IssuedCertificate, language: Language
 ) -> None:
-    """The certificate as a picture to look at and a PDF to print."""
-    await bot.send_photo(
-        chat_id,
-        photo=issued.files.png,
-        caption=service.certificate_caption(catalog, issued, language),
-    )
-    await bot.send_document(
-        chat_id,
-        document=issued.files.pdf,
-        caption=t("aftercare.certificate.pdf_caption", language, serial=issued.serial),
-    )
+    """The certificate as a picture to look at and a PDF to print, now (for /sertifikat).
+
+    Each file is uploaded once and re-sent by the ``file_id`` the outbox worker keeps too.
+    """
+    for what, payload in service.certificate_payloads(ctx.catalog, issued, language):
+        call = payload["params"]
+        field = "photo" if payload["method"] == "sendPhoto" else "document"
+        key = call[field]["media_key"]
+        path = issued.files.png if field == "photo" else issued.files.pdf
+        known = await run(_known_file_id, ctx, key)
+        content: str | Path = known or path
+        if field == "photo":
+            sent = await bot.send_photo(chat_id, photo=content, caption=call["caption"])
+        else:
+            sent = await bot.send_document(chat_id, document=content, caption=call["caption"])
+        file_id = uploaded_file_id(sent)
+        if known is None and file_id is not None:
+            await run(_remember, ctx, key, file_id)
+        logger.debug("certificate %s %s sent", issued.serial, what)
 
 
-async def issue_and_send(
-    bot: Bot,
+async def issue_and_queue(
     data: BotData,
     *,
     session_ids: Sequence[int] | None = None,
     registration_ids: Sequence[int] | None = None,
     started_after: dt.datetime | None = None,
 ) -> list[IssuedCertificate]:
-    """Issue what is due (of some sessions or registrations, or all) and send each to its holder.
-
-    A holder who blocked the bot keeps the certificate: /sertifikat sends it again.
-    """
+    """Issue what is due (of some sessions or registrations, or all) and queue each for its
+    holder in the outbox, waking the delivery worker. A holder who blocked the bot keeps the
+    certificate: /sertifikat sends it again."""
     ctx = data.services
     issued = await run(
         service.issue_due_certificates,
@@ -98,14 +117,9 @@ async def issue_and_send(
         registration_ids=registration_ids,
         started_after=started_after,
     )
-    for certificate in issued:
-        if certificate.chat_id is None:
-            continue
-        language = language_for(certificate.language_code)
-        try:
-            await send_certificate(bot, certificate.chat_id, ctx.catalog, certificate, language)
-        except (Forbidden, TelegramError) as error:
-            logger.warning("certificate %s not sent: %s", certificate.serial, error)
+    if issued:
+        await run(service.enqueue_certificates, ctx, issued)
+        data.wake_delivery()
     return issued
 
 
@@ -120,7 +134,7 @@ async def after_feedback(update: Update, context: Context, *, registration_id: i
     """Send the certificate the feedback completed, or say what it still waits for."""
     data = context.bot_data
     language = language_of(update)
-    issued = await issue_and_send(context.bot, data, registration_ids=[registration_id])
+    issued = await issue_and_queue(data, registration_ids=[registration_id])
     if issued:
         return
     ctx = data.services
@@ -151,9 +165,7 @@ async def my_certificates(update: Update, context: Context) -> None:
         return
     assert update.effective_chat is not None
     for certificate in found:
-        await send_certificate(
-            context.bot, update.effective_chat.id, ctx.catalog, certificate, language
-        )
+        await send_certificate(context.bot, update.effective_chat.id, ctx, certificate, language)
 
 
 def verification_text(ctx: ServiceContext, verification: Verification, language: Language) -> str:
