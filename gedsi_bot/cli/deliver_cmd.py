@@ -139,7 +139,7 @@ def status(
     database = common.database(config)
     try:
         if watch:
-            _watch(database, config.language, kind=kind, session_id=session)
+            watch_progress(database, config.language, kind=kind, session_id=session)
         else:
             zone = common.catalog(config).series.zone
             typer.echo(status_text(database, config, zone=zone, kind=kind, session_id=session))
@@ -208,7 +208,7 @@ def progress(database: Database, *, kind: str | None, session_id: int | None) ->
     return totals
 
 
-def _watch(
+def watch_progress(
     database: Database,
     language: Language,
     *,

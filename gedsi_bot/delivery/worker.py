@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -38,6 +38,7 @@ from gedsi_bot.delivery.composers import (
     find_expander,
 )
 from gedsi_bot.delivery.limits import Limiter, Limits
+from gedsi_bot.delivery.marks import SentMarks
 from gedsi_bot.delivery.notices import FailureNotices
 from gedsi_bot.delivery.sender import Sender
 from gedsi_bot.domain.outbox import (
@@ -128,6 +129,7 @@ class DeliveryWorker:
             bot, services.database, data_dir=settings.data_dir, clock=services.clock
         )
         self.compose_context = ComposeContext(services, bot, zoom, settings)
+        self.marks = SentMarks(services.database, services.clock.now)
         self.notices = FailureNotices(bot, settings.admin_ids, settings.language)
         self.on_marked: Callable[[str], None] | None = None  # progress display, tests
         self._stopping = False
@@ -256,7 +258,7 @@ class DeliveryWorker:
             return await self._give_up(row, f"BadRequest: {error.message}")
         except TelegramError as error:
             return await self._transient(row, f"{type(error).__name__}: {error.message}")
-        await asyncio.to_thread(self._mark_sent, row, sent)
+        await self.marks.sent(row.id, sent.message_id)
         return "sent"
 
     # --- outcomes -------------------------------------------------------------------------
@@ -264,10 +266,6 @@ class DeliveryWorker:
     def _mark(self, mark: Callable[..., bool], row_id: int, **values: Any) -> bool:
         with self.database.write() as db:
             return mark(db, row_id, **values)
-
-    def _mark_sent(self, row: QueuedMessage, message: Message) -> None:
-        with self.database.write() as db:
-            outbox.mark_sent(db, row.id, now=self.now(), telegram_message_id=message.message_id)
 
     async def _defer(
         self, row: QueuedMessage, seconds: float, reason: str, *, count_attempt: bool
