@@ -72,7 +72,7 @@ async def _deliver_once(
 ) -> None:
     load_registry()
     options = WorkerOptions.from_settings(config)
-    async with delivery_bot(config, pool_size=options.window + 4) as bot:
+    async with delivery_bot(config) as bot:
         worker = DeliveryWorker(
             services=services, bot=bot, settings=config, zoom=zoom, options=options
         )

@@ -20,6 +20,7 @@ from telegram.request import HTTPXRequest
 
 from gedsi_bot.config import Settings
 from gedsi_bot.delivery.registry import load_registry
+from gedsi_bot.delivery.sender import CONNECTIONS
 from gedsi_bot.delivery.worker import DeliveryWorker, PassReport, WorkerOptions
 from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.store.outbox import next_due_at
@@ -32,7 +33,7 @@ STOP_TIMEOUT = 30.0  # seconds a stop waits for the rows in flight to be marked
 POOL_TIMEOUT = 30.0
 
 
-def delivery_bot(settings: Settings, *, pool_size: int) -> Bot:
+def delivery_bot(settings: Settings, *, pool_size: int = CONNECTIONS) -> Bot:
     """A plain ``Bot`` for bulk sending: its own connection pool, no automatic retries.
 
     The application's bot retries 429s by itself; delivery must see them to hold the chat.
@@ -73,7 +74,7 @@ class Delivery:
         """A started delivery with a bot of its own (closed by ``stop``)."""
         load_registry()
         options = options or WorkerOptions.from_settings(settings)
-        bot = delivery_bot(settings, pool_size=options.window + 4)
+        bot = delivery_bot(settings)
         await bot.initialize()
         worker = DeliveryWorker(
             services=services, bot=bot, settings=settings, zoom=zoom, options=options

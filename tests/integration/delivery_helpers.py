@@ -62,7 +62,7 @@ async def make_rig(
 ) -> Rig:
     services = ServiceContext.open(database, bundled_catalog())
     options = options or WorkerOptions(window=16, backoff=0.05, limits=FAST)
-    bot = bot or delivery_bot(settings, pool_size=options.window + 4)
+    bot = bot or delivery_bot(settings)
     await bot.initialize()
     worker = DeliveryWorker(services=services, bot=bot, settings=settings, options=options)
     return Rig(database, services, settings, bot, worker)
