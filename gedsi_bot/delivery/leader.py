@@ -144,6 +144,8 @@ async def start_election(
     leadership = Leadership(engine, key=key)
     await asyncio.to_thread(leadership.campaign)
     _current = leadership
+    if leadership.elected_alone:
+        return leadership  # nobody to take over from, so no campaign to keep up
 
     async def campaign(_context: object) -> None:
         await asyncio.to_thread(leadership.campaign)
