@@ -64,7 +64,9 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     per-chat flood limit.
     """
     query = update.callback_query
-    if query is None or query.message is None or not isinstance(query.message, Message):
+    if query is None or not isinstance(query.message, Message) or query.message.text is None:
+        # Not a press, or a press on a file or photo, whose caption cannot become the answer.
+        await acknowledge(update)
         await send(update, text, markup)
         return
     # The spinner stops and the message changes in one round trip rather than two.

@@ -406,6 +406,7 @@ def answering(
             return await handler(update, context, form)
         except InvalidAnswer as error:
             language = language_of(update)
+            await acknowledge(update)  # a button the form did not make: stop its spinner
             if form.state in TEXT_QUESTIONS:
                 await send(update, texts.answer_error(error, language))
             else:
