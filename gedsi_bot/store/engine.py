@@ -44,15 +44,18 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # ``sqlite:///gedsi.db?timeout=5``: how many seconds a writer waits for another's lock.
+    timeout = parsed.query.get("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    busy_seconds = float(timeout if isinstance(timeout, str | float) else timeout[-1])
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
-    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    connect_args.setdefault("timeout", busy_seconds)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
-    _tune_sqlite(engine)
+    _tune_sqlite(engine, busy_timeout_ms=round(busy_seconds * 1000))
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, explicitly
@@ -61,7 +64,7 @@ def _tune_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         finally:
             cursor.close()
 
