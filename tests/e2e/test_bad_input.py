@@ -211,7 +211,9 @@ COMMANDS = [
     "admin",
     "tidakada",
 ]
-PREFIXES = [
+PREFIXES = [  # every button prefix of gedsi_bot.bot.keyboards, and a few that are none
+    "sub",
+    "daftar",
     "privacy",
     "reuse",
     "sex",
@@ -227,15 +229,14 @@ PREFIXES = [
     "sum",
     "edit",
     "resume",
-    "reg",
-    "cancel",
-    "cancelok",
-    "cancelkeep",
-    "cal",
-    "sub",
-    "export",
+    "cxl",
+    "cxlok",
+    "cxlno",
     "del",
+    "export",
+    "ics",
     "umpan",
+    "cek",
     "",
 ]
 VALUES = [
