@@ -19,6 +19,7 @@ from gedsi_bot.cli import (
     catalog_cmd,
     db_cmd,
     deliver_cmd,
+    demo_cmd,
     plan_cmd,
     render_cmd,
     report_cmd,
@@ -58,6 +59,7 @@ def _root(
 
 catalog_cmd.register(app)
 db_cmd.register(app)
+demo_cmd.register(app)
 run_cmd.register(app)
 sandbox_cmd.register(app)
 sessions_cmd.register(app)

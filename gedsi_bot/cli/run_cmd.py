@@ -26,6 +26,7 @@ from gedsi_bot.store import Database, create_database_engine, upgrade
 logger = logging.getLogger(__name__)
 
 REHEARSAL_CHECK_SECONDS = 0.5
+REHEARSAL_JOB = "gedsi-rehearsal-clock"
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -41,16 +42,22 @@ def webhook_secret(config: Settings) -> str:
 
 
 def follow_rehearsal_clock(application: GedsiApplication, clock: Clock) -> None:
-    """Wake the delivery worker when a rehearsal moves the clock, as if its timer had fired."""
-    if not isinstance(clock, RehearsalClock) or application.job_queue is None:
+    """When a rehearsal moves the clock, act as if every timer had fired: deliver what is
+    due now and run each periodic job (attendance and the like) once."""
+    jobs = application.job_queue
+    if not isinstance(clock, RehearsalClock) or jobs is None:
         return
 
     async def check(context: Context) -> None:
-        if clock.changed():
-            logger.info("rehearsal clock moved to %s", clock.now().isoformat(timespec="seconds"))
-            context.bot_data.wake_delivery()
+        if not clock.changed():
+            return
+        logger.info("rehearsal clock moved to %s", clock.now().isoformat(timespec="seconds"))
+        context.bot_data.wake_delivery()
+        for job in jobs.jobs():
+            if job.name != REHEARSAL_JOB:
+                await job.run(application)
 
-    application.job_queue.run_repeating(check, interval=REHEARSAL_CHECK_SECONDS, first=0)
+    jobs.run_repeating(check, interval=REHEARSAL_CHECK_SECONDS, first=0, name=REHEARSAL_JOB)
 
 
 def run() -> None:
