@@ -386,8 +386,8 @@ class Person:
         return self.say((f"/{name} {argument}" if argument else f"/{name}")[:4096])
 
     def edit(self, text: str) -> int | None:
-        if not self.texts:
-            return None
+        if not self.texts or not text.strip():
+            return None  # nothing to edit; or a blank text, which no Telegram app sends
         body = {"message_id": self.texts[-1], "text": text}
         return int(self.bot.simulate(f"/users/{self.id}/edit", body)["update_id"])
 
