@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, CallbackContext, ContextTypes, Defaults
 
-from gedsi_bot.bot import aftercare, participants, team
+from gedsi_bot.bot import aftercare, lifecycle, participants, team
 from gedsi_bot.bot.common import acknowledge, language_of, run, send
 from gedsi_bot.bot.context import BotData, Context, GedsiApplication
 from gedsi_bot.bot.persistence import DEFAULT_UPDATE_INTERVAL, DatabasePersistence
@@ -44,6 +44,7 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (
     participants.register,
     team.register,
     aftercare.register,
+    lifecycle.register,
 )
 
 # The commands shown in Telegram's menu, in this order.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from gedsi_bot.domain.lifecycle import status_at
 from gedsi_bot.domain.model import (
     InvitationResponse,
     Meeting,
@@ -243,3 +244,25 @@ def renumber_drafts(db: DbSession, *, series_id: int, session_ids: Sequence[int]
     for offset, row in enumerate(rows, start=1):
         row.number = (highest or 0) + offset
     db.flush()
+
+
+def advance_statuses(
+    db: DbSession, *, series_id: int, now: dt.datetime
+) -> list[tuple[int, SessionStatus, SessionStatus]]:
+    """Move published sessions to live and live ones to done as ``now`` says; what moved, as
+    (number, before, after). Rows are updated only from the status they were read with, so two
+    schedulers cannot both move one."""
+    moved = []
+    running = (SessionStatus.PUBLISHED, SessionStatus.LIVE)
+    for session in list_sessions(db, series_id=series_id, statuses=running):
+        after = status_at(session, now)
+        if after is session.status:
+            continue
+        result = db.execute(
+            update(SessionRow)
+            .where(SessionRow.id == session.id, SessionRow.status == session.status.value)
+            .values(status=after.value)
+        )
+        if getattr(result, "rowcount", 0):
+            moved.append((session.number, session.status, after))
+    return moved
