@@ -33,6 +33,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Generic, TypeVar
 
+from ortools.sat.python import cp_model
+
 K = TypeVar("K", bound=Hashable)
 
 THRESHOLD = 5
@@ -113,20 +115,35 @@ def protect(
         ]
         return min(exposed, key=rank, default=None)
 
+    def candidate(key: K) -> bool:
+        return marks.get(key) is Mark.SHOWN and values[key] > 0
+
     added: list[K] = []
+    free: set[K] = set()
     while True:
         deduction = _deduce(values, marks, relations, unpublished, threshold)
         exposed = exposed_cell(deduction)
-        if exposed is None:
-            break
-        complement = _complement(
-            exposed,
-            values=values,
-            marks=marks,
-            relations=relations,
-            deduction=deduction,
-            rank=rank,
-        )
+        if exposed is not None:
+            complement = _complement(
+                exposed,
+                values=values,
+                marks=marks,
+                relations=relations,
+                deduction=deduction,
+                rank=rank,
+            )
+        else:
+            # Bounds propagation misses what a reader gets by combining inequalities; the
+            # exact audit does not. Hiding more only widens what a reader must consider, so
+            # cells found free stay free.
+            exposed = min(
+                _pinned(values, marks, relations, unpublished, threshold, free=free),
+                key=rank,
+                default=None,
+            )
+            if exposed is None:
+                break
+            complement = _nearest_shown(exposed, marks, relations, candidate, rank)
         if complement is None:  # everything it is related to is hidden already
             break
         marks[complement] = Mark.HIDDEN
@@ -135,9 +152,150 @@ def protect(
     # every one whose absence keeps every small cell protected, the most useful first.
     for key in sorted(added, key=rank, reverse=True):
         marks[key] = Mark.SHOWN
-        if exposed_cell(_deduce(values, marks, relations, unpublished, threshold)) is not None:
+        if exposed_cell(_deduce(values, marks, relations, unpublished, threshold)) is not None or (
+            # Showing a cell narrows only the groups it was part of: re-audit those afresh.
+            _pinned(values, marks, relations, unpublished, threshold, free=set(), near=key)
+        ):
             marks[key] = Mark.HIDDEN
     return marks
+
+
+def _pinned(
+    values: Mapping[K, int],
+    marks: Mapping[K, Mark],
+    relations: Relations[K],
+    unpublished: Collection[K],
+    threshold: int,
+    *,
+    free: set[K],
+    near: K | None = None,
+) -> list[K]:
+    """The non-zero small cells an exact reader can pin to one value.
+
+    For each such cell CP-SAT looks for an integer table consistent with everything published
+    (shown cells as they are, small ones 0 to threshold-1, hidden ones from threshold up,
+    unpublished ones from 0 up, every line adding up, every ordering kept) in which the cell
+    holds another value. The shown cells are constants, so the search is split into groups of
+    unknown cells tied together by lines and orderings; a table found for one cell clears
+    every other cell it also changes. Hidden and unpublished cells are capped far above any
+    count: a cap only leaves tables out, so it can only make the audit stricter. Undecided
+    searches count as pinned.
+
+    ``free`` holds cells already known to take two values; the caller keeps it only while
+    cells are hidden, never shown. With ``near``, only the groups ``near`` was part of are
+    audited (the rest are as they were).
+    """
+    unknown = {key for key, mark in marks.items() if mark is not Mark.SHOWN} | set(unpublished)
+    parent: dict[K, K] = {key: key for key in unknown}
+
+    def find(key: K) -> K:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    constraints: list[tuple[K, ...]] = [
+        relations.line_members(index) for index in range(len(relations.lines))
+    ]
+    constraints += list(relations.at_most)
+    for members in constraints:
+        inside = [key for key in members if key in unknown]
+        for key in inside[1:]:
+            parent[find(key)] = find(inside[0])
+    groups: dict[K, list[int]] = {}
+    for index, members in enumerate(constraints):
+        inside = [key for key in members if key in unknown]
+        if inside:
+            groups.setdefault(find(inside[0]), []).append(index)
+    wanted: set[K] | None = None
+    if near is not None:
+        wanted = {
+            find(key)
+            for members in constraints
+            if near in members
+            for key in members
+            if key in unknown
+        }
+    targets = [
+        key
+        for key, mark in marks.items()
+        if mark is Mark.SMALL
+        and values[key] > 0
+        and key not in free
+        and (wanted is None or find(key) in wanted)
+    ]
+    cap = 2 * sum(max(value, 0) for value in values.values()) + threshold * (len(unknown) + 1)
+    pinned: list[K] = []
+    for target in targets:
+        if target in free:
+            continue
+        found = _other_table(
+            target,
+            [
+                (index < len(relations.lines), constraints[index])
+                for index in groups.get(find(target), ())
+            ],
+            values=values,
+            marks=marks,
+            unknown=unknown,
+            threshold=threshold,
+            cap=cap,
+        )
+        if found is None:
+            pinned.append(target)
+        else:
+            free.update(
+                key for key, value in found.items() if key in values and value != values[key]
+            )
+    return pinned
+
+
+def _other_table(
+    target: K,
+    constraints: Sequence[tuple[bool, tuple[K, ...]]],
+    *,
+    values: Mapping[K, int],
+    marks: Mapping[K, Mark],
+    unknown: Collection[K],
+    threshold: int,
+    cap: int,
+) -> dict[K, int] | None:
+    """The unknown cells of a consistent table in which ``target`` is not its true value.
+
+    ``constraints`` are lines (flagged True, total first) and orderings (smaller first).
+    """
+    model = cp_model.CpModel()
+    cells: dict[K, cp_model.IntVar] = {}
+
+    def var(key: K) -> cp_model.IntVar | int:
+        if key not in unknown:
+            return values[key]
+        if key not in cells:
+            mark = marks.get(key)
+            if mark is Mark.SMALL:
+                low, high = 0, threshold - 1
+            elif mark is Mark.HIDDEN:
+                low, high = threshold, cap
+            else:
+                low, high = 0, cap
+            cells[key] = model.new_int_var(low, high, "")
+        return cells[key]
+
+    for is_line, members in constraints:
+        if is_line:  # total = sum of the parts
+            model.add(var(members[0]) == sum(var(part) for part in members[1:]))
+        else:  # smaller ≤ larger
+            model.add(var(members[0]) <= var(members[1]))
+    var(target)
+    other = model.new_bool_var("")
+    model.add(cells[target] != values[target]).only_enforce_if(other)
+    model.add_assumptions([other])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10.0
+    if solver.solve(model) not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+        return None
+    return {key: solver.value(x) for key, x in cells.items()}
 
 
 class Relations(Generic[K]):

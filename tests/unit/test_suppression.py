@@ -174,6 +174,27 @@ def test_nothing_is_hidden_when_every_cell_is_large_or_zero() -> None:
     assert [key for key, mark in marks.items() if mark is Mark.SMALL] == [(0, 1), (1, 2)]
 
 
+def test_a_small_cell_pinned_only_by_combined_inequalities_is_protected() -> None:
+    # Row 2 (5), column 0 (6) and the grand total (7) shown: rows 0 and 1 hold 2, so the two
+    # "<5" cells above (2, 0) add up to at most 2 and (2, 0) is at least 4, its largest value.
+    # Bounds propagation misses this; the exact audit hides column 0.
+    table = [[0, 0, 0], [2, 0, 0], [4, 1, 0]]
+    values, lines = two_way(table)
+    interior = {key: isinstance(key, tuple) and key[0] not in ("r", "c") for key in values}
+    marks = protect(
+        values,
+        lines,
+        preference=lambda key: (key == "T", not interior[key], values[key], repr(key)),
+    )
+    hidden = [key for key, mark in marks.items() if mark is Mark.HIDDEN]
+    shown = [key for key, mark in marks.items() if mark is Mark.SHOWN]
+    assert hidden == [("c", 0)]
+    assert shown == [("r", 2), "T"]
+    tables = readable_tables(table, marks, values)
+    assert sorted({guess[(2, 0)] for guess in tables}) == [3, 4]
+    assert sorted({guess[(1, 0)] for guess in tables}) == [0, 1, 2]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(2, 3).flatmap(
