@@ -62,14 +62,9 @@ def test_bot_and_worker_start_after_the_one_migration() -> None:
     assert SERVICES["deliver"]["command"] == ["gedsi-bot", "deliver"]
 
 
-@pytest.mark.parametrize("name", ["migrate", "bot"])
+@pytest.mark.parametrize("name", ["migrate", "bot", "deliver"])
 def test_service_commands_exist(name: str) -> None:
     assert tuple(SERVICES[name]["command"][1:]) in cli_commands()
-
-
-@pytest.mark.skipif(("deliver",) not in cli_commands(), reason="gedsi-bot deliver not built yet")
-def test_delivery_worker_command_exists() -> None:
-    assert tuple(SERVICES["deliver"]["command"][1:]) in cli_commands()
 
 
 def test_env_example_names_only_real_settings() -> None:
