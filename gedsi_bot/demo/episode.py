@@ -53,7 +53,7 @@ CANCELLING = 3
 CONCURRENCY = 10  # people filling the form at the same moment
 PLANNED = 4  # sessions proposed by the planner
 _LATE = dt.timedelta(seconds=20)  # how far past a due time the rehearsal clock is moved
-_HOUR = dt.timedelta(hours=1)
+_HOUR = dt.timedelta(hours=1)  # reminders up to an hour after the start come before attendance
 _INVITE_LINE = re.compile(r"•\s*(?P<name>[^(]+)\(.*start=tim_(?P<token>[A-Za-z0-9_-]+)")
 
 
@@ -71,15 +71,10 @@ class DemoFiles:
 
 @dataclass
 class Figures:
-    subscribers: int = 0
-    announced: int = 0
+    """The episode's outcome, for its last line."""
+
     registered: int = 0
-    waitlisted: int = 0
-    cancelled: int = 0
-    minors: int = 0
-    reminded: int = 0
     attended: int = 0
-    feedback: int = 0
     certificates: int = 0
 
 
@@ -169,7 +164,7 @@ class Episode:
         await self._announcements(people, session)
         flyers = self._flyers(session)
         await self._register(people, session)
-        await self._cancel(people[-CANCELLING:], session)
+        await self._cancel(self._seated(people, session)[-CANCELLING:], session)
         seated = self._seated(people, session)
         calendar = await self._calendar_files(seated, session)
         await self._reminders(seated, team, session)
@@ -226,7 +221,6 @@ class Episode:
             await person.press("sub:yes")
 
         await self._together(people, subscribe)
-        self.figures.subscribers = len(people)
         self.step("subscribed", count=len(people))
         return list(people)
 
@@ -264,7 +258,6 @@ class Episode:
             await person.wait_for_button(f"daftar_{code}")
 
         await self._together(people, receive)
-        self.figures.announced = len(people)
         self.step("announced", count=len(people))
 
     async def _register(self, people: list[Person], session: Session) -> None:
@@ -277,16 +270,11 @@ class Episode:
 
         await self._together(people, register)
         counts = self._registration_counts(session)
-        self.figures.registered = counts.get(RegistrationStatus.REGISTERED, 0)
-        self.figures.waitlisted = counts.get(RegistrationStatus.WAITLISTED, 0)
-        self.figures.minors = sum(
-            1 for person in people if person.answers is not None and person.answers.is_minor
-        )
         self.step(
             "registered",
-            registered=self.figures.registered,
-            waitlisted=self.figures.waitlisted,
-            minors=self.figures.minors,
+            registered=counts.get(RegistrationStatus.REGISTERED, 0),
+            waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
+            minors=sum(1 for p in people if p.answers is not None and p.answers.is_minor),
         )
 
     async def _calendar_files(self, seated: list[Person], session: Session) -> list[Path]:
@@ -339,10 +327,10 @@ class Episode:
         for person in people:  # one after another, so each frees a seat for the waitlist
             await cancel(person)
         counts = self._registration_counts(session)
-        self.figures.cancelled = counts.get(RegistrationStatus.CANCELLED, 0)
+        self.figures.registered = counts.get(RegistrationStatus.REGISTERED, 0)
         self.step(
             "cancelled",
-            cancelled=self.figures.cancelled,
+            cancelled=counts.get(RegistrationStatus.CANCELLED, 0),
             registered=counts.get(RegistrationStatus.REGISTERED, 0),
             waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
         )
@@ -361,7 +349,6 @@ class Episode:
             self._move_clock(due_at + _LATE)
             await self._together(audience, _next_message)
             self.step("reminded", what=self._reminder_name(due[0]), count=len(audience))
-            self.figures.reminded += len(audience)
 
     async def _attend(
         self, zoom: ZoomSandbox, admin: Person, seated: list[Person], session: Session
@@ -419,10 +406,9 @@ class Episode:
             await person.wait_for_document(".pdf")
 
         await self._together(attendees, give_feedback)
-        self.figures.feedback = len(attendees)
         issued = sorted((self.root / "certificates" / "issued").rglob("*.p*"))
         self.figures.certificates = sum(1 for path in issued if path.suffix == ".pdf")
-        self.step("feedback", count=self.figures.feedback)
+        self.step("feedback", count=len(attendees))
         self.step("certified", count=self.figures.certificates)
         return issued
 
