@@ -25,7 +25,7 @@ from gedsi_bot.catalog import load_catalog
 from gedsi_bot.clock import RehearsalClock
 from gedsi_bot.config import Settings
 from gedsi_bot.demo.cast import cast
-from gedsi_bot.demo.people import WAIT, DemoError, Person
+from gedsi_bot.demo.people import WAIT, DemoError, Person, has_button, has_document
 from gedsi_bot.demo.processes import BotEnvironment, BotProcess
 from gedsi_bot.domain.attendance import IMPORT_DELAY
 from gedsi_bot.domain.disaggregation import ReportScope
@@ -286,9 +286,9 @@ class Episode:
 
         async def save(person: Person) -> Path:
             message = await person.wait_until(
-                lambda message: _is_calendar(message) or _has_button(message, button)
+                lambda message: has_document(message, ".ics") or has_button(message, button)
             )
-            if not _is_calendar(message):
+            if not has_document(message, ".ics"):
                 await person.press(button)
                 message = await person.wait_for_document(".ics")
             assert message.document is not None
@@ -548,12 +548,3 @@ async def _next_message(person: Person) -> None:
 def _zoom_record(person: Person, joined: dt.datetime, left: dt.datetime) -> dict[str, str]:
     name = person.answers.full_name if person.answers else person.user.first_name
     return {"name": name, "join_time": joined.isoformat(), "leave_time": left.isoformat()}
-
-
-def _is_calendar(message: ReceivedMessage) -> bool:
-    document = message.document
-    return document is not None and str(document.get("file_name", "")).endswith(".ics")
-
-
-def _has_button(message: ReceivedMessage, data: str) -> bool:
-    return any(button.callback_data == data for row in message.buttons for button in row)

@@ -81,11 +81,11 @@ class Person:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         for message in await self.messages():
-            if _has(message, data):
+            if has_button(message, data):
                 return message
         while True:
             for event in await self.wait(within=max(0.1, deadline - loop.time())):
-                if _has(event.message, data):
+                if has_button(event.message, data):
                     return event.message
 
     async def wait_until(
@@ -119,11 +119,11 @@ class Person:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         for message in await self.messages():
-            if _named(message, suffix):
+            if has_document(message, suffix):
                 return message
         while True:
             for event in await self.wait(within=max(0.1, deadline - loop.time())):
-                if _named(event.message, suffix):
+                if has_document(event.message, suffix):
                     return event.message
 
     async def _act(self, action: Awaitable[object], expect: int = 1) -> ReceivedMessage:
@@ -143,10 +143,10 @@ class Person:
     async def message_with(self, data: str) -> ReceivedMessage:
         """The newest message showing a button that carries ``data`` (waiting for it if the
         bot's reply comes in several messages)."""
-        if self.latest is not None and _has(self.latest, data):
+        if self.latest is not None and has_button(self.latest, data):
             return self.latest
         for message in reversed(await self.client.messages(self.id)):
-            if _has(message, data):
+            if has_button(message, data):
                 return message
         try:
             return await self.wait_for_button(data, within=_FOLLOW_UP)
@@ -198,7 +198,7 @@ class Person:
         return await self.press("sum:yes")
 
 
-def _has(message: ReceivedMessage, data: str) -> bool:
+def has_button(message: ReceivedMessage, data: str) -> bool:
     """A callback button carrying ``data``, or a URL button whose link ends with it."""
     return any(
         button.callback_data == data or (button.url or "").endswith(data)
@@ -207,6 +207,6 @@ def _has(message: ReceivedMessage, data: str) -> bool:
     )
 
 
-def _named(message: ReceivedMessage, suffix: str) -> bool:
+def has_document(message: ReceivedMessage, suffix: str) -> bool:
     document = message.document
     return document is not None and str(document.get("file_name", "")).endswith(suffix)
