@@ -9,10 +9,10 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, filters
 
 from gedsi_bot.bot import attendance, certificates, feedback_form
-from gedsi_bot.bot.common import language_of, run, send, services
+from gedsi_bot.bot.common import command, language_of, run, send, services
 from gedsi_bot.bot.context import Context, GedsiApplication
 from gedsi_bot.bot.roles import admin_only
 from gedsi_bot.delivery.leader import run_if_leader
@@ -63,19 +63,19 @@ def register(application: GedsiApplication) -> None:
     application.add_handler(feedback_form.build_conversation())
     application.add_handlers(
         [
-            CommandHandler("hadir", attendance.attendance_command),
+            command("hadir", attendance.attendance_command),
             CallbackQueryHandler(
                 attendance.on_toggle, pattern=rf"^{attendance.TOGGLE}:\d+:\d+:\d+$"
             ),
             CallbackQueryHandler(attendance.on_page, pattern=rf"^{attendance.PAGE}:\d+:\d+$"),
-            CommandHandler("sayahadir", attendance.declare_command, filters=PRIVATE),
+            command("sayahadir", attendance.declare_command, where=PRIVATE),
             CallbackQueryHandler(
                 attendance.on_declare, pattern=rf"^{certificates.SELF_DECLARE}:\d+$"
             ),
-            CommandHandler("sertifikat", certificates.my_certificates, filters=PRIVATE),
-            CommandHandler("verifikasi", certificates.verify_command),
-            CommandHandler("start", certificates.verify_link, filters=VERIFY_LINK),
-            CommandHandler("laporan", report_command),
+            command("sertifikat", certificates.my_certificates, where=PRIVATE),
+            command("verifikasi", certificates.verify_command),
+            command("start", certificates.verify_link, where=VERIFY_LINK),
+            command("laporan", report_command),
         ]
     )
     if application.job_queue is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Collection, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CommandHandler, filters
 
 from gedsi_bot.bot.context import Context
 from gedsi_bot.locale import Language, language_for
@@ -19,6 +20,20 @@ logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# Commands are read from new messages only. PTB's CommandHandler also takes edited messages,
+# and editing an old message into "/hapusdata" must not run it.
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
+def command(
+    names: str | Collection[str],
+    callback: Callable[[Update, Context], Coroutine[Any, Any, Any]],
+    *,
+    where: filters.BaseFilter | None = None,
+) -> CommandHandler[Context, Any]:
+    """A handler for ``/names`` sent as a new message, where ``where`` also holds."""
+    return CommandHandler(names, callback, filters=NEW_MESSAGE & where if where else NEW_MESSAGE)
 
 
 def language_of(update: Update) -> Language:

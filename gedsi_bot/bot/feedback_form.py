@@ -20,7 +20,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -29,7 +28,16 @@ from telegram.warnings import PTBUserWarning
 
 from gedsi_bot.bot import keyboards as kb
 from gedsi_bot.bot.certificates import after_feedback
-from gedsi_bot.bot.common import acknowledge, language_of, run, send, services, show, user_id
+from gedsi_bot.bot.common import (
+    acknowledge,
+    command,
+    language_of,
+    run,
+    send,
+    services,
+    show,
+    user_id,
+)
 from gedsi_bot.bot.context import Context
 from gedsi_bot.domain.feedback import (
     RATING_MAX,
@@ -429,7 +437,7 @@ def build_conversation() -> ConversationHandler[Context]:
         warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
         return ConversationHandler(
             entry_points=[
-                CommandHandler("umpanbalik", start_command, filters=PRIVATE),
+                command("umpanbalik", start_command, where=PRIVATE),
                 CallbackQueryHandler(start_button, pattern=rf"^{REQUEST}:\d+$"),
             ],
             states=states,

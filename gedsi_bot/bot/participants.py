@@ -7,12 +7,13 @@ import json
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from gedsi_bot.bot import keyboards as kb
 from gedsi_bot.bot import texts
 from gedsi_bot.bot.common import (
     acknowledge,
+    command,
     language_of,
     run,
     send,
@@ -287,14 +288,14 @@ def register(application: GedsiApplication) -> None:
     application.add_handler(build_conversation(on_delete_request=ask_delete))
     application.add_handlers(
         [
-            CommandHandler("start", start, filters=PLAIN_START),
-            CommandHandler("jadwal", schedule, filters=PRIVATE),
-            CommandHandler("batal", cancel_command, filters=PRIVATE),
-            CommandHandler("dataku", my_data, filters=PRIVATE),
-            CommandHandler("hapusdata", ask_delete, filters=PRIVATE),
-            CommandHandler("langganan", subscription, filters=PRIVATE),
-            CommandHandler("bantuan", help_command, filters=PRIVATE),
-            CommandHandler("help", help_command, filters=PRIVATE),
+            command("start", start, where=PLAIN_START),
+            command("jadwal", schedule, where=PRIVATE),
+            command("batal", cancel_command, where=PRIVATE),
+            command("dataku", my_data, where=PRIVATE),
+            command("hapusdata", ask_delete, where=PRIVATE),
+            command("langganan", subscription, where=PRIVATE),
+            command("bantuan", help_command, where=PRIVATE),
+            command("help", help_command, where=PRIVATE),
             CallbackQueryHandler(on_subscribe, pattern=kb.pattern(kb.SUBSCRIBE)),
             CallbackQueryHandler(on_cancel_choice, pattern=rf"^{kb.CANCEL}:\d+$"),
             CallbackQueryHandler(on_cancel_confirm, pattern=rf"^{kb.CANCEL_CONFIRM}:\d+$"),

@@ -21,7 +21,6 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -33,6 +32,7 @@ from gedsi_bot.bot import texts
 from gedsi_bot.bot.common import (
     acknowledge,
     chat_id,
+    command,
     language_of,
     run,
     send,
@@ -99,6 +99,9 @@ ANSWER_TEXT = NEW_MESSAGE & filters.TEXT & ~filters.COMMAND
 NOT_TEXT = NEW_MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL
 EDITED = PRIVATE & filters.UpdateType.EDITED_MESSAGE
 REGISTER_LINK = PRIVATE & filters.Regex(r"^/start(@\w+)?\s+daftar_")
+# Links that verify a certificate or answer a team invitation are answered as usual, and the
+# open form stays where it was.
+OTHER_LINK = filters.Regex(r"^/start(@\w+)?\s+(cek|tim)_")
 TEXT_QUESTIONS = frozenset(
     question.value
     for question in (
@@ -894,11 +897,11 @@ def build_conversation(*, on_delete_request: Callback) -> ConversationHandler[Co
         EDIT: [_buttons(kb.EDIT, on_edit), *buttons_only],
     }
     fallbacks: list[BaseHandler[Update, Context, object]] = [
-        CommandHandler("batal", leave, filters=PRIVATE),
-        CommandHandler("hapusdata", delete_request, filters=PRIVATE),
-        CommandHandler("start", switch_session, filters=REGISTER_LINK),
+        command("batal", leave, where=PRIVATE),
+        command("hapusdata", delete_request, where=PRIVATE),
+        command("start", switch_session, where=REGISTER_LINK),
         CallbackQueryHandler(switch_session, pattern=rf"^{kb.REGISTER}:\d+$"),
-        CommandHandler(list(FORM_INTERRUPTIONS), offer_resume, filters=PRIVATE),
+        command(FORM_INTERRUPTIONS, offer_resume, where=PRIVATE & ~OTHER_LINK),
         CallbackQueryHandler(on_resume, pattern=kb.pattern(kb.RESUME)),
         CallbackQueryHandler(
             stale_button, pattern=rf"^({'|'.join(map(re.escape, FORM_PREFIXES))}):"
@@ -911,9 +914,9 @@ def build_conversation(*, on_delete_request: Callback) -> ConversationHandler[Co
         warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
         return ConversationHandler(
             entry_points=[
-                CommandHandler("start", start_from_link, filters=REGISTER_LINK),
+                command("start", start_from_link, where=REGISTER_LINK),
                 CallbackQueryHandler(start_from_button, pattern=rf"^{kb.REGISTER}:\d+$"),
-                CommandHandler("ubah", start_update, filters=PRIVATE),
+                command("ubah", start_update, where=PRIVATE),
             ],
             states=states,
             fallbacks=fallbacks,

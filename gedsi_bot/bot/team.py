@@ -11,9 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, filters
 
-from gedsi_bot.bot.common import acknowledge, language_of, run, send, services, show, user_id
+from gedsi_bot.bot.common import (
+    acknowledge,
+    command,
+    language_of,
+    run,
+    send,
+    services,
+    show,
+    user_id,
+)
 from gedsi_bot.bot.context import Context, GedsiApplication
 from gedsi_bot.bot.roles import admin_only
 from gedsi_bot.domain.deeplinks import LinkKind, parse_payload
@@ -329,13 +338,13 @@ def register(application: GedsiApplication) -> None:
     """Add the team's handlers to ``application``."""
     application.add_handlers(
         [
-            CommandHandler("start", start_from_invite, filters=INVITE_LINK),
-            CommandHandler("rencana", plan, filters=PRIVATE),
-            CommandHandler("setujui", approve, filters=PRIVATE),
-            CommandHandler("terbitkan", publish, filters=PRIVATE),
-            CommandHandler("peserta", participants, filters=PRIVATE),
-            CommandHandler("ubahjadwal", reschedule, filters=PRIVATE),
-            CommandHandler("batalkan", ask_cancel, filters=PRIVATE),
+            command("start", start_from_invite, where=INVITE_LINK),
+            command("rencana", plan, where=PRIVATE),
+            command("setujui", approve, where=PRIVATE),
+            command("terbitkan", publish, where=PRIVATE),
+            command("peserta", participants, where=PRIVATE),
+            command("ubahjadwal", reschedule, where=PRIVATE),
+            command("batalkan", ask_cancel, where=PRIVATE),
             CallbackQueryHandler(on_cancel, pattern=rf"^{CANCEL_SESSION}:\d+$"),
             CallbackQueryHandler(on_cancel_keep, pattern=rf"^{CANCEL_SESSION_KEEP}$"),
             CallbackQueryHandler(

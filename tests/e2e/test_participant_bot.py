@@ -10,7 +10,7 @@ from sqlalchemy import select
 from gedsi_bot.sandbox.telegram.client import AsyncSandboxClient
 from gedsi_bot.services import registration as service
 from gedsi_bot.store.tables import OutboxRow, ParticipantRow, RegistrationRow
-from tests.e2e.harness import BotHarness, Person
+from tests.e2e.harness import WAIT, BotHarness, Person
 from tests.registration_factories import SESSION_START
 
 pytestmark = pytest.mark.slow
@@ -437,3 +437,36 @@ async def test_link_to_another_session_mid_form_switches_and_keeps_the_answers(
     confirmation = await siti.confirm()
     assert "Kamis, 24 Desember 2026" in confirmation.text
     assert [row.status for row in registration_rows(bot, later.id)] == ["registered"]
+
+
+async def test_a_message_edited_into_a_command_runs_nothing(
+    bot: BotHarness, client: AsyncSandboxClient
+) -> None:
+    session = bot.publish("K12")
+    siti = await Person.create(client)
+    await siti.register("K12")
+    typed = await client.send_text(siti.id, "halo")
+    siti.seen = (await client.wait_for_events(siti.id, 1, after=siti.seen, timeout=WAIT))[-1].seq
+
+    await client.edit_text(siti.id, typed["message_id"], "/hapusdata")
+    # Updates of one chat are handled in order: the reply to /jadwal comes after whatever the
+    # edit would have caused.
+    schedule = await siti.command("jadwal")
+
+    assert "tidak dapat dibatalkan" not in schedule.text
+    assert f"#{session.number}" in schedule.text
+    assert [row.status for row in registration_rows(bot, session.id)] == ["registered"]
+
+
+async def test_a_verification_link_opened_mid_form_answers_and_keeps_the_form(
+    bot: BotHarness, client: AsyncSandboxClient
+) -> None:
+    bot.publish("K12")
+    siti = await Person.create(client)
+    await siti.start("daftar_K12")
+    await siti.press("privacy:yes")
+
+    verified = await siti.start("cek_ABCDEFGHJKMN")
+
+    assert "tidak dikenal" in verified.text
+    assert "Jenis kelamin" in (await siti.say("Siti Aminah")).text
