@@ -89,6 +89,7 @@ class FontFace:
             self._covered[char] = known
         return known
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - names and labels are checked on every layout try
     def printable(self, text: str) -> str:
         """``text`` without the characters the font cannot draw (emoji, other scripts), so no
         empty boxes appear; spaces left doubled by a removal are closed up."""
