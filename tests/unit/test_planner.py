@@ -20,6 +20,8 @@ from gedsi_bot.domain.model import (
     Sex,
     ThemeGroup,
 )
+from gedsi_bot.domain.plan_facts import PlanFacts
+from gedsi_bot.domain.plan_model import interchangeable_themes
 from gedsi_bot.domain.plan_solve import SolveStatus
 from gedsi_bot.domain.planner import ChangeKind, Plan, PlannedSession, Revision, plan_series
 from gedsi_bot.domain.replacements import propose_replacements
@@ -522,3 +524,36 @@ def test_bundled_plan_keeps_day_themes_in_their_months_and_gives_women_days_to_w
             about_women += 1
             assert {bundled.person(p).gender for p in item.speaker_ids} == {Sex.FEMALE}
     assert about_women >= 2
+
+
+def test_interchangeable_themes_are_planned_as_one_set_and_never_repeat_too_soon() -> None:
+    groups = list(ThemeGroup)
+    themes = [theme(f"t{i}", "gizi", group=groups[i % 3]) for i in range(9)]
+    people = [
+        person(
+            f"p{i}",
+            "gizi",
+            roles=BOTH if i % 3 == 0 else SPEAKER,
+            gender=Sex.FEMALE if i % 2 else Sex.MALE,
+        )
+        for i in range(9)
+    ]
+    made = small(people, themes=themes, theme_repeat_months=2, min_gap_weeks=2, max_per_quarter=6)
+    slots = weekly(JAN_14, 45)
+    facts = PlanFacts(
+        catalog=made,
+        slots=slots,
+        days=tuple(start.date() for start in slots),
+        fixtures=(),
+        drafts=(),
+        demand={},
+    )
+    assert sorted(interchangeable_themes(facts)) == [(0, 3, 6), (1, 4, 7), (2, 5, 8)]
+    plan = plan_series(made, slots=slots)
+    assert plan.feasible
+    assert plan_checks.hard_violations(made, plan.sessions, []) == []
+    (themes_stage, _) = plan.solve.stages
+    assert themes_stage.objective is not None
+    assert themes_stage.bound is not None
+    assert themes_stage.objective <= themes_stage.bound
+    assert {item.theme_id for item in plan.sessions} == {item.id for item in themes}

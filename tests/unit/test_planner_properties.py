@@ -6,9 +6,11 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from gedsi_bot.domain.model import Commemoration, SessionStatus, Sex, ThemeGroup
 from gedsi_bot.domain.plan_facts import PlanFacts, split_sessions
+from gedsi_bot.domain.plan_model import SolverOptions, ThemeModel, make_solver
 from gedsi_bot.domain.plan_solve import SolveStatus
 from gedsi_bot.domain.planner import Plan, plan_series
 from gedsi_bot.domain.series import Catalog, PlanningRules, PlanningWeights
@@ -158,3 +160,26 @@ def test_small_plans_match_exhaustive_search(problem: dict) -> None:
     )
     normalised = [(tuple(sorted(speakers)), moderator) for speakers, moderator in chosen]
     assert plan_checks.people_objective(facts, themes, normalised) == best_people  # type: ignore[arg-type]
+
+
+def solved_themes(model: ThemeModel) -> tuple[SolveStatus, int | None, list[int] | None]:
+    solver = make_solver(SolverOptions())
+    solver.parameters.cp_model_presolve = False
+    status = solver.solve(model.model)
+    if status != cp_model.OPTIMAL:
+        found = SolveStatus.INFEASIBLE if status == cp_model.INFEASIBLE else SolveStatus.UNKNOWN
+        return found, None, None
+    return SolveStatus.OPTIMAL, round(solver.objective_value), model.themes(solver)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(most_slots=8))
+def test_merged_interchangeable_themes_give_the_same_best_theme_plan(problem: dict) -> None:
+    facts = facts_of(problem)
+    plain = solved_themes(ThemeModel(facts).build())
+    merged = solved_themes(ThemeModel(facts).build(merge=True))
+    assert merged[0] is plain[0]
+    assert merged[1] == plain[1]
+    if merged[2] is not None:
+        assert plan_checks.theme_rules_hold(facts, merged[2])
+        assert plan_checks.theme_objective(facts, merged[2]) == merged[1]
