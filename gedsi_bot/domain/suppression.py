@@ -11,26 +11,28 @@ leaves them out (no one of unknown sex) count as published zeros. Cells
 that are never published but take part in a relation (children aged 15–17, inside the 15–19
 band) are unknown to the reader, anywhere from 0 up.
 
-``protect`` marks the small cells, then repeatedly works out what a reader can deduce, and
-while some "<5" cell is pinned to a single value it hides one more cell on the way the reader
-got there (the finest and smallest one, never the grand total unless nothing else is left).
-At the end, every hidden cell that turned out unnecessary is shown again.
+The reader is exact: a "<5" cell is safe when some whole-number table consistent with
+everything published (every line adding up, every ordering kept, every mark respected) gives
+it another value. Shown cells are constants, so the tables split into *groups*: unknown cells
+tied together by lines and orderings, each read on its own. Bounds propagation over a group's
+relations is sound and cheap, so what it pins needs no search; for the rest CP-SAT searches
+for tables in which small cells take other values. Every table found is kept: it goes on
+proving the cells it changes free for as long as none of its cells is shown. A group's
+verdict is kept too, so hiding or showing one cell re-reads only the groups it touches.
 
-The reader's deductions are modelled as bounds propagation over every line, every ordering and
-every equation Gaussian elimination derives from the lines (so "rows 1 and 2 together make 3,
-and so does column 3" is found too), repeated until nothing changes. That covers what totals
-give away; it is not a complete linear-programming audit, and the tests check it against an
-exhaustive search of every table consistent with what is published.
+``protect`` marks the small cells, then, while some "<5" cell is pinned to a single value,
+hides one more cell on the way the reader got there (the finest and smallest one, never the
+grand total unless nothing else is left). At the end, every hidden cell that turned out
+unnecessary is shown again.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from fractions import Fraction
 from typing import Generic, TypeVar
 
 from ortools.sat.python import cp_model
@@ -103,570 +105,415 @@ def protect(
     for key in hidden:
         if marks.get(key) is Mark.SHOWN and values[key] > 0:
             marks[key] = Mark.HIDDEN
-    relations = Relations(lines, at_most)
-
-    def exposed_cell(deduction: _Deduction[K]) -> K | None:
-        # The one the caller would hide first: protecting the finest cells first hides
-        # rectangles inside cross tables rather than their margins.
-        exposed = [
-            key
-            for key, mark in marks.items()
-            if mark is Mark.SMALL and values[key] > 0 and deduction.exact(key)
-        ]
-        return min(exposed, key=rank, default=None)
-
-    def candidate(key: K) -> bool:
-        return marks.get(key) is Mark.SHOWN and values[key] > 0
-
+    audit = _Audit(values, lines, at_most, unpublished, threshold)
     added: list[K] = []
-    free: set[K] = set()
     while True:
-        deduction = _deduce(values, marks, relations, unpublished, threshold)
-        exposed = exposed_cell(deduction)
-        if exposed is not None:
-            complement = _complement(
-                exposed,
-                values=values,
-                marks=marks,
-                relations=relations,
-                deduction=deduction,
-                rank=rank,
-            )
-        else:
-            # Bounds propagation misses what a reader gets by combining inequalities; the
-            # exact audit does not. Hiding more only widens what a reader must consider, so
-            # cells found free stay free.
-            exposed = min(
-                _pinned(values, marks, relations, unpublished, threshold, free=free),
-                key=rank,
-                default=None,
-            )
-            if exposed is None:
-                break
-            complement = _nearest_shown(exposed, marks, relations, candidate, rank)
-        if complement is None:  # everything it is related to is hidden already
+        exposed = min(audit.pinned(marks), key=rank, default=None)
+        if exposed is None:
             break
-        marks[complement] = Mark.HIDDEN
-        added.append(complement)
+        complement = audit.complement(exposed, marks, rank)
+        if not complement:  # everything it is related to is hidden already
+            break
+        for key in complement:
+            audit.mark(marks, key, Mark.HIDDEN)
+        added += complement
     # Cells hidden early may have become unnecessary once later ones were hidden: show again
     # every one whose absence keeps every small cell protected, the most useful first.
+    # Showing a cell narrows only the groups it was part of.
     for key in sorted(added, key=rank, reverse=True):
-        marks[key] = Mark.SHOWN
-        if exposed_cell(_deduce(values, marks, relations, unpublished, threshold)) is not None or (
-            # Showing a cell narrows only the groups it was part of: re-audit those afresh.
-            _pinned(values, marks, relations, unpublished, threshold, free=set(), near=key)
-        ):
-            marks[key] = Mark.HIDDEN
+        audit.mark(marks, key, Mark.SHOWN)
+        if audit.pinned(marks, near=key):
+            audit.mark(marks, key, Mark.HIDDEN)
     return marks
 
 
-def _pinned(
-    values: Mapping[K, int],
-    marks: Mapping[K, Mark],
-    relations: Relations[K],
-    unpublished: Collection[K],
-    threshold: int,
-    *,
-    free: set[K],
-    near: K | None = None,
-) -> list[K]:
-    """The non-zero small cells an exact reader can pin to one value.
+class _Audit(Generic[K]):
+    """An exact reader of the published tables, group by group.
 
-    For each such cell CP-SAT looks for an integer table consistent with everything published
-    (shown cells as they are, small ones 0 to threshold-1, hidden ones from threshold up,
-    unpublished ones from 0 up, every line adding up, every ordering kept) in which the cell
-    holds another value. The shown cells are constants, so the search is split into groups of
-    unknown cells tied together by lines and orderings; a table found for one cell clears
-    every other cell it also changes. Hidden and unpublished cells are capped far above any
-    count: a cap only leaves tables out, so it can only make the audit stricter. Undecided
-    searches count as pinned.
-
-    ``free`` holds cells already known to take two values; the caller keeps it only while
-    cells are hidden, never shown. With ``near``, only the groups ``near`` was part of are
-    audited (the rest are as they were).
+    Every table it finds is kept as a *move*: the cells it gives other values than the true
+    ones. A move stays a consistent table for as long as none of its cells is shown, so it
+    keeps proving the small cells it moves free without another search. A group's verdict
+    depends only on which of its cells are unknown (small and unpublished cells never change,
+    so every other unknown cell is hidden): verdicts are kept by that set of cells.
     """
-    unknown = {key for key, mark in marks.items() if mark is not Mark.SHOWN} | set(unpublished)
-    parent: dict[K, K] = {key: key for key in unknown}
 
-    def find(key: K) -> K:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
+    def __init__(
+        self,
+        values: Mapping[K, int],
+        lines: Sequence[Line[K]],
+        at_most: Sequence[tuple[K, K]],
+        unpublished: Collection[K],
+        threshold: int,
+    ) -> None:
+        self.values = values
+        self.threshold = threshold
+        self.unpublished = frozenset(unpublished)
+        # Lines (flagged True, total first) and orderings (smaller first).
+        self.relations: list[tuple[bool, tuple[K, ...]]] = [
+            (True, (line.total, *line.parts)) for line in lines
+        ]
+        self.relations += [(False, pair) for pair in at_most]
+        self.relations_of: dict[K, list[int]] = {}
+        for index, (_, members) in enumerate(self.relations):
+            for key in dict.fromkeys(members):
+                self.relations_of.setdefault(key, []).append(index)
+        # Hidden and unpublished cells are capped far above any count: a cap only leaves
+        # tables out, so it can only make the audit stricter.
+        self.cap = 2 * sum(max(value, 0) for value in values.values())
+        self.cap += threshold * (len(values) + len(self.unpublished) + 1)
+        self.verdicts: dict[frozenset[K], frozenset[K]] = {}
+        # Kept tables: the cells each changes, and how many of those are shown by now.
+        self.moves_of: dict[K, list[int]] = {}
+        self.shown_in_move: list[int] = []
 
-    constraints: list[tuple[K, ...]] = [
-        relations.line_members(index) for index in range(len(relations.lines))
-    ]
-    constraints += list(relations.at_most)
-    for members in constraints:
-        inside = [key for key in members if key in unknown]
-        for key in inside[1:]:
-            parent[find(key)] = find(inside[0])
-    groups: dict[K, list[int]] = {}
-    for index, members in enumerate(constraints):
-        inside = [key for key in members if key in unknown]
-        if inside:
-            groups.setdefault(find(inside[0]), []).append(index)
-    wanted: set[K] | None = None
-    if near is not None:
-        wanted = {
-            find(key)
-            for members in constraints
-            if near in members
-            for key in members
-            if key in unknown
-        }
-    targets = [
-        key
-        for key, mark in marks.items()
-        if mark is Mark.SMALL
-        and values[key] > 0
-        and key not in free
-        and (wanted is None or find(key) in wanted)
-    ]
-    cap = 2 * sum(max(value, 0) for value in values.values()) + threshold * (len(unknown) + 1)
-    pinned: list[K] = []
-    for target in targets:
-        if target in free:
-            continue
-        found = _other_table(
-            target,
-            [
-                (index < len(relations.lines), constraints[index])
-                for index in groups.get(find(target), ())
-            ],
-            values=values,
-            marks=marks,
-            unknown=unknown,
-            threshold=threshold,
-            cap=cap,
-        )
-        if found is None:
-            pinned.append(target)
+    def unknown(self, key: K, marks: Mapping[K, Mark]) -> bool:
+        return key in self.unpublished or marks[key] is not Mark.SHOWN
+
+    def target(self, key: K, marks: Mapping[K, Mark]) -> bool:
+        """A cell that must not be pinned: small and not empty."""
+        return key not in self.unpublished and marks[key] is Mark.SMALL and self.values[key] > 0
+
+    def moved(self, key: K) -> bool:
+        """Whether a kept table still gives ``key`` another value."""
+        return any(self.shown_in_move[index] == 0 for index in self.moves_of.get(key, ()))
+
+    def mark(self, marks: dict[K, Mark], key: K, mark: Mark) -> None:
+        """Hide a shown cell or show a hidden one, keeping track of the tables it breaks."""
+        if mark is marks[key]:
+            return
+        step = 1 if mark is Mark.SHOWN else -1
+        for index in self.moves_of.get(key, ()):
+            self.shown_in_move[index] += step
+        marks[key] = mark
+
+    def pinned(self, marks: Mapping[K, Mark], *, near: K | None = None) -> list[K]:
+        """Non-zero small cells an exact reader can pin to one value; empty when there are
+        none. When bounds propagation pins some, those are enough.
+
+        With ``near``, only the groups ``near`` touches are audited (the rest are as they
+        were).
+        """
+        if near is None:
+            seeds: Iterable[K] = (key for key in marks if self.target(key, marks))
         else:
-            free.update(
-                key for key, value in found.items() if key in values and value != values[key]
+            seeds = [
+                key
+                for index in self.relations_of.get(near, ())
+                for key in self.relations[index][1]
+                if self.unknown(key, marks)
+            ]
+        seen: set[K] = set()
+        found: list[K] = []
+        for seed in seeds:
+            if seed in seen or (near is None and self.moved(seed)):
+                continue
+            group = self.group(seed, marks)
+            seen.update(group)
+            signature = frozenset(group)
+            verdict = self.verdicts.get(signature)
+            if verdict is None:
+                verdict = self._read(group, marks)
+                self.verdicts[signature] = verdict
+            found += verdict
+        return found
+
+    def group(self, start: K, marks: Mapping[K, Mark]) -> list[K]:
+        """The unknown cells tied to unknown ``start`` by lines and orderings."""
+        group = [start]
+        seen = {start}
+        for cell in group:  # grows while it is walked
+            for index in self.relations_of.get(cell, ()):
+                for key in self.relations[index][1]:
+                    if key not in seen and self.unknown(key, marks):
+                        seen.add(key)
+                        group.append(key)
+        return group
+
+    def _read(self, group: list[K], marks: Mapping[K, Mark]) -> frozenset[K]:
+        """Targets of ``group`` that every consistent table gives their true value: those
+        bounds propagation already pins, if any (the caller protects them first and asks
+        again), otherwise all of them.
+
+        A model asks for a table in which at least one target not yet moved by a kept table
+        differs from its true value; every target such a table changes is free; again, until
+        no such table exists (or none is found in time: the rest count as pinned).
+        """
+        open_ = [key for key in group if self.target(key, marks) and not self.moved(key)]
+        if not open_:
+            return frozenset()
+        # Bounds propagation is sound and cheap: what it pins is pinned, no search needed.
+        low, high, _ = self._propagate(group, marks)
+        stuck = frozenset(key for key in open_ if low[key] == high[key])
+        if stuck:
+            return stuck
+        model, cells = self._model(group, marks)
+        other = {key: model.new_bool_var("") for key in open_}
+        for key, flag in other.items():
+            model.add(cells[key] != self.values[key]).only_enforce_if(flag)
+        model.add_bool_or(list(other.values()))
+        solver = _solver()
+        while open_:
+            model.clear_assumptions()
+            model.add_assumptions([~flag for key, flag in other.items() if key not in open_])
+            if solver.solve(model) not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+                break
+            self._keep({key: solver.value(x) for key, x in cells.items()})
+            open_ = [key for key in open_ if solver.value(cells[key]) == self.values[key]]
+        return frozenset(open_)
+
+    def _keep(self, table: Mapping[K, int]) -> None:
+        index = len(self.shown_in_move)
+        self.shown_in_move.append(0)
+        for key, value in table.items():
+            if value != self.values.get(key):
+                self.moves_of.setdefault(key, []).append(index)
+
+    def complement(
+        self, exposed: K, marks: Mapping[K, Mark], rank: Callable[[K], tuple[object, ...]]
+    ) -> list[K]:
+        """The cell to hide next so that ``exposed`` is no longer pinned down.
+
+        When bounds propagation over the group's relations pins ``exposed`` too, its
+        reasons are walked back to the published relations that made them, through unknown
+        cells whose bounds were deduced in turn: the shown, non-zero cells met are the
+        candidates. Otherwise (a reader combining relations) the candidates are those on the
+        relations nearest to ``exposed``. A candidate a reader could work out again from a
+        line of shown cells comes last; then the most expendable one wins, the nearest among
+        equals. The caller audits again and hides more while needed.
+        """
+        candidates = self._on_reasons(exposed, marks) or self._nearest(exposed, marks)
+        if not candidates:
+            return []
+        return [
+            min(
+                candidates,
+                key=lambda key: (self.derivable(key, marks), rank(key), candidates[key]),
             )
-    return pinned
+        ]
 
+    def _on_reasons(self, exposed: K, marks: Mapping[K, Mark]) -> dict[K, int]:
+        """The shown, non-zero cells behind the bounds that pin ``exposed``, with their depth."""
+        low, high, reasons = self._propagate(self.group(exposed, marks), marks)
+        if low[exposed] != high[exposed]:
+            return {}
+        depth_of: dict[K, int] = {}
+        seen_cells = {exposed}
+        seen_reasons: set[int] = set()
+        frontier = [exposed]
+        depth = 0
+        while frontier:
+            next_frontier: list[K] = []
+            for cell in frontier:
+                for reason in reasons.get(cell, ()):
+                    if reason in seen_reasons:
+                        continue
+                    seen_reasons.add(reason)
+                    for key in self.relations[reason][1]:
+                        if key in seen_cells:
+                            continue
+                        seen_cells.add(key)
+                        if self.unknown(key, marks):
+                            next_frontier.append(key)
+                        elif self.values[key] > 0:
+                            depth_of[key] = depth
+            frontier = next_frontier
+            depth += 1
+        return depth_of
 
-def _other_table(
-    target: K,
-    constraints: Sequence[tuple[bool, tuple[K, ...]]],
-    *,
-    values: Mapping[K, int],
-    marks: Mapping[K, Mark],
-    unknown: Collection[K],
-    threshold: int,
-    cap: int,
-) -> dict[K, int] | None:
-    """The unknown cells of a consistent table in which ``target`` is not its true value.
+    def _nearest(self, exposed: K, marks: Mapping[K, Mark]) -> dict[K, int]:
+        """The shown, non-zero cells on the relations nearest to ``exposed``."""
+        seen = {exposed}
+        frontier = [exposed]
+        while frontier:
+            candidates: dict[K, int] = {}
+            next_frontier: list[K] = []
+            for cell in frontier:
+                for index in self.relations_of.get(cell, ()):
+                    for key in self.relations[index][1]:
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        if self.unknown(key, marks):
+                            next_frontier.append(key)
+                        elif self.values[key] > 0:
+                            candidates[key] = 0
+            if candidates:
+                return candidates
+            frontier = next_frontier
+        return {}
 
-    ``constraints`` are lines (flagged True, total first) and orderings (smaller first).
-    """
-    model = cp_model.CpModel()
-    cells: dict[K, cp_model.IntVar] = {}
-
-    def var(key: K) -> cp_model.IntVar | int:
-        if key not in unknown:
-            return values[key]
-        if key not in cells:
-            mark = marks.get(key)
-            if mark is Mark.SMALL:
-                low, high = 0, threshold - 1
-            elif mark is Mark.HIDDEN:
-                low, high = threshold, cap
+    def _propagate(
+        self, group: list[K], marks: Mapping[K, Mark]
+    ) -> tuple[dict[K, float], dict[K, float], dict[K, list[int]]]:
+        """Bounds of ``group``'s cells from its relations, and the relations that set them."""
+        low: dict[K, float] = {}
+        high: dict[K, float] = {}
+        for key in group:
+            if key in self.unpublished:
+                low[key], high[key] = 0, math.inf
+            elif marks[key] is Mark.SMALL:
+                low[key], high[key] = 0, self.threshold - 1
             else:
-                low, high = 0, cap
-            cells[key] = model.new_int_var(low, high, "")
-        return cells[key]
+                low[key], high[key] = self.threshold, math.inf
+        reasons: dict[K, list[int]] = {}
+        queue = deque(dict.fromkeys(i for key in group for i in self.relations_of.get(key, ())))
+        queued = set(queue)
+        budget = 50 * (len(queue) + 1)  # bounds creeping up a cycle stop somewhere
 
-    for is_line, members in constraints:
-        if is_line:  # total = sum of the parts
-            model.add(var(members[0]) == sum(var(part) for part in members[1:]))
-        else:  # smaller ≤ larger
-            model.add(var(members[0]) <= var(members[1]))
-    var(target)
-    other = model.new_bool_var("")
-    model.add(cells[target] != values[target]).only_enforce_if(other)
-    model.add_assumptions([other])
+        def bounds(key: K) -> tuple[float, float]:
+            if key in low:
+                return low[key], high[key]
+            return self.values[key], self.values[key]
+
+        def narrow(key: K, new_low: float, new_high: float, index: int) -> None:
+            if new_low <= low[key] and new_high >= high[key]:
+                return
+            low[key], high[key] = max(low[key], new_low), min(high[key], new_high)
+            reasons.setdefault(key, []).append(index)
+            for other in self.relations_of.get(key, ()):
+                if other not in queued:
+                    queued.add(other)
+                    queue.append(other)
+
+        while queue and budget:
+            budget -= 1
+            index = queue.popleft()
+            queued.discard(index)
+            is_line, members = self.relations[index]
+            if is_line:
+                _narrow_line(members, index, low, bounds, narrow)
+                continue
+            smaller, larger = members
+            if smaller in low:
+                narrow(smaller, -math.inf, bounds(larger)[1], index)
+            if larger in low:
+                narrow(larger, bounds(smaller)[0], math.inf, index)
+        return low, high, reasons
+
+    def derivable(self, key: K, marks: Mapping[K, Mark]) -> bool:
+        """Whether hidden alone, ``key`` could be worked out from a line of shown cells."""
+        return any(
+            is_line and all(not self.unknown(other, marks) for other in members if other != key)
+            for is_line, members in (self.relations[i] for i in self.relations_of.get(key, ()))
+        )
+
+    def extreme(self, group: list[K], marks: Mapping[K, Mark], key: K, *, lowest: bool) -> int:
+        """The lowest (or highest, up to the cap) value of ``key`` in a consistent table."""
+        model, cells = self._model(group, marks)
+        if lowest:
+            model.minimize(cells[key])
+        else:
+            model.maximize(cells[key])
+        solver = _solver()
+        if solver.solve(model) != cp_model.OPTIMAL:
+            raise ValueError(f"published counts cannot be read at {key!r}")
+        return int(solver.value(cells[key]))
+
+    def _model(
+        self,
+        group: list[K],
+        marks: Mapping[K, Mark],
+        *,
+        hideable: Collection[K] = (),
+        loose: bool = False,
+    ) -> tuple[cp_model.CpModel, dict[K, cp_model.IntVar]]:
+        """Every consistent table of ``group``: shown cells as they are, small ones 0 to
+        threshold-1, hidden ones from the threshold up, unpublished ones from 0 up, every
+        line adding up and every ordering kept.
+
+        ``hideable`` shown cells may also take any value from the threshold up. With
+        ``loose``, unknown cells outside ``group`` met on its relations are variables tied by
+        nothing else.
+        """
+        model = cp_model.CpModel()
+        cells: dict[K, cp_model.IntVar] = {}
+
+        def variable(key: K) -> cp_model.IntVar:
+            if key in self.unpublished:
+                low, high = 0, self.cap
+            elif marks[key] is Mark.SMALL:
+                low, high = 0, self.threshold - 1
+            elif marks[key] is Mark.HIDDEN:
+                low, high = self.threshold, self.cap
+            else:  # hideable
+                low, high = min(self.values[key], self.threshold), self.cap
+            cells[key] = model.new_int_var(low, high, "")
+            return cells[key]
+
+        for key in group:
+            variable(key)
+        hideable = set(hideable)
+        for index in dict.fromkeys(i for key in group for i in self.relations_of.get(key, ())):
+            is_line, members = self.relations[index]
+            terms: list[cp_model.IntVar | int] = []
+            for key in members:
+                if key in cells:
+                    terms.append(cells[key])
+                elif loose and (key in hideable or self.unknown(key, marks)):
+                    terms.append(variable(key))
+                else:
+                    terms.append(self.values[key])
+            if is_line:  # total = sum of the parts
+                model.add(terms[0] == sum(terms[1:]))
+            else:  # smaller ≤ larger
+                model.add(terms[0] <= terms[1])
+        return model, cells
+
+
+def _narrow_line(
+    members: tuple[K, ...],
+    index: int,
+    unknown: Collection[K],
+    bounds: Callable[[K], tuple[float, float]],
+    narrow: Callable[[K, float, float, int], None],
+) -> None:
+    """Each unknown member's range from the others': total = sum of the parts."""
+    total, parts = members[0], members[1:]
+    spans = [bounds(key) for key in parts]
+    parts_low = sum(span[0] for span in spans)
+    unbounded = sum(1 for span in spans if span[1] == math.inf)
+    bounded_high = sum(span[1] for span in spans if span[1] != math.inf)
+    total_low, total_high = bounds(total)
+    if total in unknown:
+        narrow(total, parts_low, math.inf if unbounded else bounded_high, index)
+    for key, (key_low, key_high) in zip(parts, spans, strict=True):
+        if key not in unknown:
+            continue
+        if key_high == math.inf:  # the others' highest sum, without this one
+            rest_high = math.inf if unbounded > 1 else bounded_high
+        else:
+            rest_high = math.inf if unbounded else bounded_high - key_high
+        narrow(key, total_low - rest_high, total_high - (parts_low - key_low), index)
+
+
+def _solver() -> cp_model.CpSolver:
+    # One worker, so the same tables are found every time.
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 10.0
-    if solver.solve(model) not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
-        return None
-    return {key: solver.value(x) for key, x in cells.items()}
-
-
-class Relations(Generic[K]):
-    """Lines and orderings, indexed by the cells they touch."""
-
-    def __init__(self, lines: Sequence[Line[K]], at_most: Sequence[tuple[K, K]]) -> None:
-        self.lines = tuple(lines)
-        self.at_most = tuple(at_most)
-        self.equations = [
-            _Equation(
-                ((line.total, 1), *((part, -1) for part in line.parts)), 0, frozenset({index})
-            )
-            for index, line in enumerate(self.lines)
-        ]
-        self.orders_of: dict[K, list[int]] = {}
-        for index, (smaller, larger) in enumerate(self.at_most):
-            self.orders_of.setdefault(smaller, []).append(index)
-            self.orders_of.setdefault(larger, []).append(index)
-        self.lines_of: dict[K, list[int]] = {}
-        for index, line in enumerate(self.lines):
-            for key in (line.total, *line.parts):
-                self.lines_of.setdefault(key, []).append(index)
-
-    def line_members(self, index: int) -> tuple[K, ...]:
-        line = self.lines[index]
-        return (line.total, *line.parts)
-
-
-Number = int | Fraction
-_Value = float | Fraction  # a bound: a whole number, a fraction on the way, or ±infinity
-
-
-@dataclass(frozen=True, slots=True)
-class _Equation(Generic[K]):
-    """Σ coefficient × cell = constant, derived from the published lines ``sources``."""
-
-    terms: tuple[tuple[K, Number], ...]
-    constant: Number
-    sources: frozenset[int]
-
-
-# Why a bound is what it is: (_ORDER, ordering index) or (_EQUATION, equation index).
-_ORDER, _EQUATION = 0, 1
-_Reason = tuple[int, int]
-
-
-@dataclass(slots=True)
-class _Deduction(Generic[K]):
-    low: dict[K, float]
-    high: dict[K, float]
-    low_reason: dict[K, _Reason]
-    high_reason: dict[K, _Reason]
-    equations: list[_Equation[K]]
-
-    def exact(self, key: K) -> bool:
-        return self.low[key] == self.high[key]
-
-    def members(self, reason: _Reason, relations: Relations[K]) -> list[K]:
-        """The cells of the published relations behind ``reason``."""
-        kind, index = reason
-        if kind == _ORDER:
-            return list(relations.at_most[index])
-        found: list[K] = []
-        for source in sorted(self.equations[index].sources):
-            found += relations.line_members(source)
-        return found
+    solver.parameters.cp_model_presolve = False
+    return solver
 
 
 def deduce(
     values: Mapping[K, int],
     marks: Mapping[K, Mark],
-    relations: Relations[K] | Sequence[Line[K]],
+    lines: Sequence[Line[K]],
     *,
+    at_most: Sequence[tuple[K, K]] = (),
     unpublished: Collection[K] = (),
     threshold: int = THRESHOLD,
 ) -> dict[K, Bounds]:
-    """What a reader can work out about every cell from the published marks and values."""
-    if not isinstance(relations, Relations):
-        relations = Relations(relations, ())
-    found = _deduce(values, marks, relations, unpublished, threshold)
-    return {key: Bounds(found.low[key], found.high[key]) for key in found.low}
-
-
-def _deduce(
-    values: Mapping[K, int],
-    marks: Mapping[K, Mark],
-    relations: Relations[K],
-    unpublished: Collection[K],
-    threshold: int,
-) -> _Deduction[K]:
-    """Bounds propagation over lines, orderings and eliminated equations until nothing changes."""
-    low: dict[K, float] = {}
-    high: dict[K, float] = {}
-    for key, mark in marks.items():
-        if mark is Mark.SHOWN:
-            low[key] = high[key] = values[key]
-        elif mark is Mark.SMALL:
-            low[key], high[key] = 0, threshold - 1
-        else:
-            low[key], high[key] = threshold, math.inf
-    for key in unpublished:
-        low[key], high[key] = 0, math.inf
-    reader = _Reader(_Deduction(low, high, {}, {}, list(relations.equations)), relations)
-    return reader.run()
-
-
-class _Reader(Generic[K]):
-    """A reader narrowing every cell's bounds, remembering why each bound is what it is."""
-
-    def __init__(self, found: _Deduction[K], relations: Relations[K]) -> None:
-        self.found = found
-        self.relations = relations
-        self.equations_of: dict[K, list[int]] = {}
-        for index in range(len(found.equations)):
-            self._index(index)
-        self.equation_queue: deque[int] = deque()
-        self.order_queue: deque[int] = deque()
-        self.queued_equations: set[int] = set()
-        self.queued_orders: set[int] = set()
-
-    def _index(self, index: int) -> None:
-        for key, _ in self.found.equations[index].terms:
-            self.equations_of.setdefault(key, []).append(index)
-
-    def _unknown(self) -> frozenset[K]:
-        low, high = self.found.low, self.found.high
-        return frozenset(key for key in low if low[key] != high[key])
-
-    def _enqueue_equation(self, index: int) -> None:
-        if index not in self.queued_equations:
-            self.queued_equations.add(index)
-            self.equation_queue.append(index)
-
-    def _enqueue_order(self, index: int) -> None:
-        if index not in self.queued_orders:
-            self.queued_orders.add(index)
-            self.order_queue.append(index)
-
-    def run(self) -> _Deduction[K]:
-        # Only relations with something unknown can teach a reader anything.
-        unknown = self._unknown()
-        for index, equation in enumerate(self.found.equations):
-            if any(key in unknown for key, _ in equation.terms):
-                self._enqueue_equation(index)
-        for index, (smaller, larger) in enumerate(self.relations.at_most):
-            if smaller in unknown or larger in unknown:
-                self._enqueue_order(index)
-        self._propagate()
-        while True:
-            before = self._unknown()
-            for equation in _eliminate(self.relations.equations, self.found.low, before):
-                self.found.equations.append(equation)
-                self._index(len(self.found.equations) - 1)
-                self._enqueue_equation(len(self.found.equations) - 1)
-            self._propagate()
-            if self._unknown() == before:
-                return self.found
-
-    def narrow(self, key: K, new_low: float, new_high: float, reason: _Reason) -> None:
-        found = self.found
-        changed = False
-        if new_low > found.low[key]:
-            found.low[key] = new_low
-            found.low_reason[key] = reason
-            changed = True
-        if new_high < found.high[key]:
-            found.high[key] = new_high
-            found.high_reason[key] = reason
-            changed = True
-        if not changed:
-            return
-        if found.low[key] > found.high[key]:
-            raise ValueError(f"published counts contradict each other at {key!r}")
-        for index in self.equations_of.get(key, ()):
-            self._enqueue_equation(index)
-        for index in self.relations.orders_of.get(key, ()):
-            self._enqueue_order(index)
-
-    def _propagate(self) -> None:
-        found = self.found
-        while self.equation_queue or self.order_queue:
-            while self.equation_queue:
-                index = self.equation_queue.popleft()
-                self.queued_equations.discard(index)
-                equation = found.equations[index]
-                _narrow_equation(equation, (_EQUATION, index), found.low, found.high, self.narrow)
-            while self.order_queue:
-                index = self.order_queue.popleft()
-                self.queued_orders.discard(index)
-                smaller, larger = self.relations.at_most[index]
-                self.narrow(smaller, -math.inf, found.high[larger], (_ORDER, index))
-                self.narrow(larger, found.low[smaller], math.inf, (_ORDER, index))
-
-
-def _narrow_equation(
-    equation: _Equation[K],
-    reason: _Reason,
-    low: Mapping[K, float],
-    high: Mapping[K, float],
-    narrow: Callable[[K, float, float, _Reason], None],
-) -> None:
-    """Each cell's range from the others': coefficient × cell = constant - the rest."""
-    spans: list[tuple[K, Number, _Value, _Value]] = []
-    finite_low: _Value = 0
-    finite_high: _Value = 0
-    low_infinite = high_infinite = 0
-    for key, coefficient in equation.terms:
-        at_low: _Value = coefficient * low[key]
-        at_high: _Value = coefficient * high[key]
-        term_low, term_high = min(at_low, at_high), max(at_low, at_high)
-        spans.append((key, coefficient, term_low, term_high))
-        if term_low == -math.inf:
-            low_infinite += 1
-        else:
-            finite_low += term_low
-        if term_high == math.inf:
-            high_infinite += 1
-        else:
-            finite_high += term_high
-    for key, coefficient, term_low, term_high in spans:
-        rest_low: _Value
-        rest_high: _Value
-        if term_low == -math.inf:
-            rest_low = -math.inf if low_infinite > 1 else finite_low
-        else:
-            rest_low = -math.inf if low_infinite else finite_low - term_low
-        if term_high == math.inf:
-            rest_high = math.inf if high_infinite > 1 else finite_high
-        else:
-            rest_high = math.inf if high_infinite else finite_high - term_high
-        one: _Value = (equation.constant - rest_high) / coefficient
-        other: _Value = (equation.constant - rest_low) / coefficient
-        new_low, new_high = min(one, other), max(one, other)
-        narrow(
-            key,
-            math.ceil(new_low) if new_low != -math.inf else -math.inf,
-            math.floor(new_high) if new_high != math.inf else math.inf,
-            reason,
-        )
-
-
-def _eliminate(
-    equations: Sequence[_Equation[K]],
-    low: Mapping[K, float],
-    unknown: frozenset[K],
-) -> list[_Equation[K]]:
-    """The reduced row echelon form of the lines over the cells still unknown.
-
-    Known cells become constants; each resulting equation remembers the published lines it
-    was combined from.
-    """
-    pivots: dict[K, tuple[dict[K, Fraction], Fraction, frozenset[int]]] = {}
-    for equation in equations:
-        terms: dict[K, Fraction] = {}
-        constant = Fraction(equation.constant)
-        for key, coefficient in equation.terms:
-            if key in unknown:
-                terms[key] = terms.get(key, Fraction(0)) + coefficient
-            else:
-                constant -= coefficient * Fraction(int(low[key]))
-        sources = equation.sources
-        for key in [key for key in terms if key in pivots]:
-            factor = terms.get(key, Fraction(0))
-            if factor == 0:
-                continue
-            pivot_terms, pivot_constant, pivot_sources = pivots[key]
-            for other, value in pivot_terms.items():
-                terms[other] = terms.get(other, Fraction(0)) - factor * value
-            constant -= factor * pivot_constant
-            sources |= pivot_sources
-        terms = {key: value for key, value in terms.items() if value != 0}
-        if not terms:
+    """What an exact reader can work out about every published cell: its lowest and highest
+    value over every table consistent with what is published (high is infinite when it has
+    no end)."""
+    audit = _Audit(values, lines, at_most, unpublished, threshold)
+    found: dict[K, Bounds] = {}
+    for key in marks:
+        if not audit.unknown(key, marks):
+            found[key] = Bounds(values[key], values[key])
             continue
-        pivot = next(iter(terms))
-        scale = terms[pivot]
-        terms = {key: value / scale for key, value in terms.items()}
-        constant /= scale
-        for key, (other_terms, other_constant, other_sources) in list(pivots.items()):
-            factor = other_terms.get(pivot, Fraction(0))
-            if factor == 0:
-                continue
-            for term, value in terms.items():
-                other_terms[term] = other_terms.get(term, Fraction(0)) - factor * value
-            pivots[key] = (
-                {k: v for k, v in other_terms.items() if v != 0},
-                other_constant - factor * constant,
-                other_sources | sources,
-            )
-        pivots[pivot] = (terms, constant, sources)
-    return [
-        _Equation(tuple(terms.items()), constant, sources)
-        for terms, constant, sources in pivots.values()
-    ]
-
-
-def _complement(
-    exposed: K,
-    *,
-    values: Mapping[K, int],
-    marks: Mapping[K, Mark],
-    relations: Relations[K],
-    deduction: _Deduction[K],
-    rank: Callable[[K], tuple[object, ...]],
-) -> K | None:
-    """The cell to hide so that ``exposed`` is no longer pinned down.
-
-    The deduction is walked back from the exposed cell's bounds to the published relations
-    that made them, through hidden and unpublished cells whose own bounds were deduced in
-    turn. Every shown, non-zero cell met is a candidate; the preferred one wins, the nearest
-    among equals (a cell the caller wants kept is hidden only when nothing else is on the
-    path). Failing that, any line near the cell gives the candidates.
-    """
-
-    def candidate(key: K) -> bool:
-        return marks.get(key) is Mark.SHOWN and values[key] > 0
-
-    depth_of: dict[K, int] = {}
-    seen_cells = {exposed}
-    seen_reasons: set[_Reason] = set()
-    frontier = [exposed]
-    depth = 0
-    while frontier:
-        next_frontier: list[K] = []
-        for cell in frontier:
-            for reason in (deduction.low_reason.get(cell), deduction.high_reason.get(cell)):
-                if reason is None or reason in seen_reasons:
-                    continue
-                seen_reasons.add(reason)
-                for key in deduction.members(reason, relations):
-                    if key == cell:
-                        continue
-                    if candidate(key):
-                        depth_of.setdefault(key, depth)
-                    elif key not in seen_cells:
-                        seen_cells.add(key)
-                        next_frontier.append(key)
-        frontier = next_frontier
-        depth += 1
-    if depth_of:
-        return min(depth_of, key=lambda key: (rank(key), depth_of[key]))
-    return _nearest_shown(exposed, marks, relations, candidate, rank)
-
-
-def _nearest_shown(
-    exposed: K,
-    marks: Mapping[K, Mark],
-    relations: Relations[K],
-    candidate: Callable[[K], bool],
-    rank: Callable[[K], tuple[object, ...]],
-) -> K | None:
-    """The preferred shown cell on the lines nearest to ``exposed``."""
-    seen_cells = {exposed}
-    seen_lines: set[int] = set()
-    frontier = [exposed]
-    while frontier:
-        candidates: list[K] = []
-        next_frontier: list[K] = []
-        for cell in frontier:
-            for index in relations.lines_of.get(cell, ()):
-                if index in seen_lines:
-                    continue
-                seen_lines.add(index)
-                for key in relations.line_members(index):
-                    if key in seen_cells:
-                        continue
-                    seen_cells.add(key)
-                    if candidate(key):
-                        candidates.append(key)
-                    elif marks.get(key) is not Mark.SHOWN:
-                        next_frontier.append(key)
-        if candidates:
-            return min(candidates, key=rank)
-        frontier = next_frontier
-    return None
+        group = audit.group(key, marks)
+        low, high = (audit.extreme(group, marks, key, lowest=side) for side in (True, False))
+        found[key] = Bounds(low, float("inf") if high >= audit.cap else high)
+    return found

@@ -380,9 +380,10 @@ def test_chat_summary_is_escaped_and_fits_a_message(
     text = summary_html(doc, "id")
     assert len(text) <= 4096
     assert "<b>Laporan Data Terpilah — Seri &lt;Uji&gt; &amp; Co</b>" in text
-    # Women × pelajar/forum anak (4) can be pinned from the sex and category margins by
-    # combining inequalities; the exact audit hides the sex margins.
-    assert "Terdaftar: 44 (L x · P x)" in text
+    # Women × pelajar/forum anak (4) could be pinned from the sex and category margins by
+    # combining inequalities; suppression hides category cells rather than the sex margins
+    # the share of women comes from.
+    assert "Terdaftar: 44 (L 11 · P 33)" in text
     assert text.count("<b>") == text.count("</b>") == 1
 
 

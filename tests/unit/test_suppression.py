@@ -2,6 +2,7 @@ from collections.abc import Mapping
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from gedsi_bot.domain.suppression import Bounds, Line, Mark, deduce, primary_marks, protect
 
@@ -219,3 +220,70 @@ def test_no_small_cell_of_a_two_way_table_can_be_worked_out(table: list[list[int
     for key, mark in marks.items():
         if mark is Mark.SMALL and values[key] > 0:
             assert len({guess[key] for guess in tables}) >= 2, (table, key, marks)
+
+
+def other_values(
+    values: Mapping[Key, int],
+    marks: Mapping[Key, Mark],
+    lines: list[Line[Key]],
+    at_most: list[tuple[Key, Key]],
+    key: Key,
+) -> bool:
+    """Whether one CP-SAT model of the whole table, read exactly, lets ``key`` take another
+    value — independent of how ``protect`` splits and remembers its reading."""
+    model = cp_model.CpModel()
+    cap = 2 * sum(values.values()) + 5
+    cells = {
+        cell: model.new_int_var(
+            *{
+                Mark.SHOWN: (value, value),
+                Mark.SMALL: (0, 4),
+                Mark.HIDDEN: (5, cap),
+            }[marks[cell]],
+            repr(cell),
+        )
+        for cell, value in values.items()
+    }
+    for line in lines:
+        model.add(cells[line.total] == sum(cells[part] for part in line.parts))
+    for smaller, larger in at_most:
+        model.add(cells[smaller] <= cells[larger])
+    model.add(cells[key] != values[key])
+    return cp_model.CpSolver().solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 3).flatmap(
+        lambda cols: st.lists(
+            st.lists(
+                st.tuples(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 9]), st.integers(0, 3)),
+                min_size=cols,
+                max_size=cols,
+            ),
+            min_size=2,
+            max_size=3,
+        )
+    )
+)
+def test_no_small_cell_of_two_ordered_tables_can_be_worked_out(
+    table: list[list[tuple[int, int]]],
+) -> None:
+    """Registered and attended (at most registered, cell by cell): no "<5" cell holding 1-4
+    can be pinned down by an exact reader of both tables and the orderings together."""
+    registered, registered_lines = two_way([[count for count, _ in row] for row in table])
+    attended, attended_lines = two_way(
+        [[max(count - absent, 0) for count, absent in row] for row in table]
+    )
+    values = {("R", key): value for key, value in registered.items()}
+    values |= {("A", key): value for key, value in attended.items()}
+    lines = [
+        Line((measure, line.total), tuple((measure, part) for part in line.parts))
+        for measure, measure_lines in (("R", registered_lines), ("A", attended_lines))
+        for line in measure_lines
+    ]
+    at_most: list[tuple[Key, Key]] = [(("A", key), ("R", key)) for key in registered]
+    marks = protect(values, lines, at_most=at_most)
+    for key, mark in marks.items():
+        if mark is Mark.SMALL and values[key] > 0:
+            assert other_values(values, marks, lines, at_most, key), (table, key, marks)
