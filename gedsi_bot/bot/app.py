@@ -23,6 +23,7 @@ from gedsi_bot.bot.common import acknowledge, language_of, run, send
 from gedsi_bot.bot.context import BotData, Context, GedsiApplication
 from gedsi_bot.bot.persistence import DEFAULT_UPDATE_INTERVAL, DatabasePersistence
 from gedsi_bot.bot.ratelimit import RetryAfterLimiter
+from gedsi_bot.bot.shared_state import SharedState
 from gedsi_bot.bot.updates import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from gedsi_bot.clock import Clock, SystemClock
 from gedsi_bot.config import Settings
@@ -101,6 +102,14 @@ def build_application(
         application.bot_data.attach(
             services=ctx, settings=settings, bot_username=application.bot.username, zoom=zoom
         )
+        processor = application.update_processor
+        if db.engine.dialect.name == "postgresql" and isinstance(
+            processor, PerChatUpdateProcessor
+        ):
+            # Other processes may share this database behind a load balancer.
+            processor.share(
+                SharedState(db.engine, application, lock_key=settings.scheduler_lock_key)
+            )
         if application.job_queue is not None:
             leadership = await start_election(
                 db.engine, application.job_queue, key=settings.scheduler_lock_key

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from sqlalchemy import delete, select, tuple_
@@ -35,7 +35,7 @@ def conversation_namespace(name: str) -> str:
     return f"{CONVERSATION_PREFIX}{name}"
 
 
-def _encode_key(key: ConversationKey) -> str:
+def encode_key(key: ConversationKey) -> str:
     return json.dumps(list(key), separators=(",", ":"))
 
 
@@ -59,6 +59,9 @@ class DatabasePersistence(BasePersistence[UserData, ChatData, BotData]):
             update_interval=update_interval,
         )
         self.database = database
+        # Whose user data this process may write now: with several processes, only that of
+        # the people whose updates it is handling (see ``shared_state``).
+        self.may_write_user: Callable[[int], bool] = lambda _user_id: True
         self._pending: dict[_Key, dict[str, Any] | None] = {}
         self._writer: asyncio.Task[None] | None = None
 
@@ -94,13 +97,15 @@ class DatabasePersistence(BasePersistence[UserData, ChatData, BotData]):
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         data = None if new_state is None else {"state": new_state}
-        await self._save(conversation_namespace(name), _encode_key(key), data)
+        await self._save(conversation_namespace(name), encode_key(key), data)
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        await self._save(USER_DATA, str(user_id), dict(data) if data else None)
+        if self.may_write_user(user_id):
+            await self._save(USER_DATA, str(user_id), dict(data) if data else None)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._save(USER_DATA, str(user_id), None)
+        if self.may_write_user(user_id):
+            await self._save(USER_DATA, str(user_id), None)
 
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         """Chat data is not kept."""
@@ -115,7 +120,7 @@ class DatabasePersistence(BasePersistence[UserData, ChatData, BotData]):
         """Callback data is not kept."""
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
-        """Only this process writes user data, so there is nothing to refresh."""
+        """Nothing to do here: with several processes, ``SharedState`` reads it per update."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: ChatData) -> None:
         """Chat data is not kept."""

@@ -2,17 +2,21 @@
 
 A conversation must see a person's answers one after the other, but nobody should wait for a
 stranger's database write. ``PerChatUpdateProcessor`` keeps one lock per user (or chat, for
-updates without a user) and lets everything else run concurrently.
+updates without a user) and lets everything else run concurrently. With several processes on
+one PostgreSQL, ``share`` adds the cross-process part (see ``shared_state``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+if TYPE_CHECKING:
+    from gedsi_bot.bot.shared_state import SharedState
 
 DEFAULT_CONCURRENCY = 256
 
@@ -35,6 +39,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.shared: SharedState | None = None
+
+    def share(self, shared: SharedState) -> None:
+        """From now on, hold each person's lock across processes and read their state fresh."""
+        self.shared = shared
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = serial_key(update)
@@ -45,7 +54,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                if self.shared is None:
+                    await coroutine
+                else:
+                    async with self.shared.hold(update):
+                        await coroutine
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -56,4 +69,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to free: locks go with their last update."""
+        """Locks go with their last update; the cross-process ones with their connection."""
+        if self.shared is not None:
+            await self.shared.close()

@@ -6,14 +6,18 @@ needs a different catalog or clock builds ``BotHarness`` itself (see ``harness.p
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from gedsi_bot.sandbox.telegram.client import AsyncSandboxClient
 from gedsi_bot.sandbox.telegram.flood import FloodLimits
 from gedsi_bot.sandbox.telegram.runner import TelegramSandbox
+from gedsi_bot.store import create_database_engine, upgrade
+from tests.conftest import postgres_url
 from tests.e2e.harness import BotHarness
 
 # Telegram's limits, 20 times as generous: tests answer faster than any person types.
@@ -50,3 +54,26 @@ async def bot(harness: BotHarness) -> AsyncIterator[BotHarness]:
         yield harness
     finally:
         await harness.stop()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A URL for a fresh schema of the test PostgreSQL (skipped without one)."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip("GEDSI_TEST_DATABASE_URL is not set")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_database_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    url = f"{base}{separator}options=-csearch_path%3D{schema}"
+    engine = create_database_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

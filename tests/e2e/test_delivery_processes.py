@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from gedsi_bot.sandbox.telegram import FloodLimits, SandboxClient, TelegramSandbox
 from gedsi_bot.store import Database, create_database_engine, upgrade
 from gedsi_bot.store.tables import OutboxRow
-from tests.conftest import BUNDLED_CATALOG, REPO_ROOT, postgres_url
+from tests.conftest import BUNDLED_CATALOG, REPO_ROOT
 from tests.integration.delivery_helpers import counts, queue_for, text_payload
 
 pytestmark = pytest.mark.slow
@@ -127,29 +127,6 @@ def test_a_worker_killed_mid_broadcast_finishes_after_a_restart(
     copies = copies_received(users, people)
     assert min(copies) == 1, errors
     assert sum(copies) - len(people) <= WINDOW
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A URL for a fresh schema of the test PostgreSQL (skipped without one)."""
-    base = postgres_url()
-    if base is None:
-        pytest.skip("GEDSI_TEST_DATABASE_URL is not set")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_database_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options=-csearch_path%3D{schema}"
-    engine = create_database_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
