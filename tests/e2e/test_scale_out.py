@@ -43,7 +43,7 @@ from gedsi_bot.services.team import EXPAND_PARTICIPANT_REMINDER, FAN_OUT_CHAT
 from gedsi_bot.store import Database, create_database_engine
 from gedsi_bot.store.outbox import enqueue
 from gedsi_bot.store.tables import OutboxRow, RegistrationRow
-from tests.conftest import BUNDLED_CATALOG, REPO_ROOT
+from tests.conftest import BUNDLED_CATALOG, REPO_ROOT, postgres_url
 from tests.e2e.balancer import Balancer, Route
 from tests.e2e.conftest import TEST_FLOOD
 from tests.e2e.harness import Person
@@ -51,7 +51,15 @@ from tests.e2e.test_delivery_processes import leader_pid
 from tests.e2e.test_registration_burst import letters, outcomes, submit
 from tests.registration_factories import SESSION_START, publish
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        postgres_url() is None,
+        reason="scale-out needs PostgreSQL (set GEDSI_TEST_DATABASE_URL): "
+        "a SQLite file serves one bot process by design",
+    ),
+]
 
 CROWD, SEATS = 20, 12
 SECRET = "rahasia-bersama_26"
