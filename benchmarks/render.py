@@ -1,7 +1,7 @@
 """How fast flyers are drawn: milliseconds per flyer per format, and a whole batch of 72.
 
     .venv/bin/python benchmarks/render.py            # every format, then the batch
-    .venv/bin/python benchmarks/render.py --formats post --count 200
+    .venv/bin/python benchmarks/render.py --formats post --count 200 --repeat 3 --no-batch
 
 Each timing covers laying out, drawing and PNG encoding of one flyer (``render_flyer``), for 72
 different sessions: the bundled catalog's themes, speakers and moderators in turn, half of the
@@ -141,6 +141,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--formats", default=",".join(f.value for f in FlyerFormat))
     parser.add_argument("--count", type=int, default=BATCH)
+    parser.add_argument("--repeat", type=int, default=1, help="time each format this many times")
+    parser.add_argument("--no-batch", action="store_true", help="leave out the batch of 72")
     parser.add_argument("--batch-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_into:
@@ -158,15 +160,19 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as scratch:
         items = contents(catalog, args.count, Path(scratch))
-        for name in args.formats.split(","):
-            fmt = FlyerFormat(name)
-            wall, cpu = time_format(fmt, items, templates)  # type: ignore[arg-type]
-            template = templates[fmt]
-            print(
-                f"{fmt.value:<8} {template.width:>5}×{template.height:<5} "
-                f"{statistics.median(wall):>10.1f} {percentile(wall, 0.95):>8.1f} "
-                f"{min(wall):>8.1f} {statistics.median(cpu):>11.1f} {percentile(cpu, 0.95):>8.1f}"
-            )
+        for _ in range(args.repeat):
+            for name in args.formats.split(","):
+                fmt = FlyerFormat(name)
+                wall, cpu = time_format(fmt, items, templates)  # type: ignore[arg-type]
+                template = templates[fmt]
+                print(
+                    f"{fmt.value:<8} {template.width:>5}×{template.height:<5} "
+                    f"{statistics.median(wall):>10.1f} {percentile(wall, 0.95):>8.1f} "
+                    f"{min(wall):>8.1f} {statistics.median(cpu):>11.1f} "
+                    f"{percentile(cpu, 0.95):>8.1f}   load {os.getloadavg()[0]:.2f}"
+                )
+    if args.no_batch:
+        return
     with tempfile.TemporaryDirectory() as scratch:
         contents(catalog, 1, Path(scratch))  # the speakers' photos, made before timing
         start = time.perf_counter()

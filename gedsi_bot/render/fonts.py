@@ -134,7 +134,9 @@ class SizedFont:
         self.font = ImageFont.truetype(str(face.path), size * self.oversample)
         self._ascent = math.ceil(face.ascent_ratio * size)
         self._descent = math.ceil(face.descent_ratio * size)
-        self._widths: dict[str, int] = {}
+        # Fitting measures the same lines again and again; a long-running bot meets new texts
+        # every session, so the least recently used widths make room for them.
+        self._width = lru_cache(maxsize=4096)(self._measure)
 
     @property
     def size(self) -> int:
@@ -153,19 +155,14 @@ class SizedFont:
         return self.face.left_overhang(text[0], self._size) if text else 0
 
     def width(self, text: str) -> int:
-        if not text:
-            return 0
-        known = self._widths.get(text)
-        if known is not None:
-            return known
-        measured = math.ceil(
+        return self._width(text) if text else 0
+
+    def _measure(self, text: str) -> int:
+        return math.ceil(
             self.font.getlength(text, features=FEATURES) / self.oversample
             + self.face.left_overhang(text[0], self._size)
             + self.face.right_overhang(text[-1], self._size)
         ) + (self.oversample - 1)  # room for rounding to whole pixels after scaling down
-        if len(self._widths) < 4096:
-            self._widths[text] = measured
-        return measured
 
 
 class BlockMetrics:
