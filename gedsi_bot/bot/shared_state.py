@@ -120,9 +120,9 @@ class SharedState:
                 logger.warning("person lock unavailable: %s", type(error).__name__)
                 return False
             if loop.time() > deadline:
-                logger.warning(
-                    "user %s still locked after %.0f s; going ahead", user_id, WAIT_SECONDS
-                )
+                # No user id here: a Telegram id is personal data (the outbox row or update id
+                # is what the logs carry).
+                logger.warning("a person stayed locked for %.0f s; going ahead", WAIT_SECONDS)
                 return False
             await asyncio.sleep(RETRY_SECONDS)
 

@@ -295,7 +295,7 @@ class DeliveryWorker:
                 outbox.postpone_chat(db, chat_id=row.chat_id, until=until)
 
         await asyncio.to_thread(postpone)
-        logger.info("outbox %s: chat %s flood-limited for %.0f s", row.id, row.chat_id, wait)
+        logger.info("outbox %s: its chat is flood-limited for %.0f s", row.id, wait)
         return "flood"
 
     async def _blocked(self, row: QueuedMessage, error: Forbidden) -> str:
@@ -308,7 +308,7 @@ class DeliveryWorker:
                 return mark_blocked(db, chat_id=row.chat_id, now=now)
 
         known = await asyncio.to_thread(record)
-        logger.info("outbox %s: chat %s refuses the bot (known: %s)", row.id, row.chat_id, known)
+        logger.info("outbox %s: its chat refuses the bot (known: %s)", row.id, known)
         return "blocked"
 
     async def _transient(self, row: QueuedMessage, error: str) -> str:
