@@ -408,18 +408,59 @@ def line_mask(font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
 
 
 def _rasterise(font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
-    # Oversampled sizes are drawn large on a grid aligned to the factor, then reduced.
+    """The line's coverage mask cut to its ink, and the mask's offset from the origin.
+
+    The line is drawn once, in room its measured metrics say is ample (plus a margin), and
+    cut to what was inked; only if the ink reaches the margin is it measured and drawn again.
+    """
+    margin = font.size // 4 + 2
+    drawn = _draw_line(
+        font,
+        text,
+        (
+            -(font.left_bearing(text) + margin),
+            -(font.ascent + margin),
+            font.width(text) + margin,
+            font.descent + margin,
+        ),
+    )
+    mask, left, top = drawn
+    ink = mask.getbbox()
+    if ink is None:
+        return drawn
+    x0, y0, x1, y1 = ink
+    if x0 == 0 or y0 == 0 or x1 == mask.width or y1 == mask.height:
+        return _rasterise_measured(font, text)
+    return mask.crop(ink), left + x0, top + y0
+
+
+def _rasterise_measured(font: SizedFont, text: str) -> tuple[Image.Image, int, int]:
     factor = font.oversample
-    x0, y0, x1, y1 = (int(v) for v in font.font.getbbox(text, anchor="ls", features=FEATURES))
-    left, top = (x0 // factor) * factor, (y0 // factor) * factor
-    right, bottom = -(-x1 // factor) * factor, -(-y1 // factor) * factor
+    x0, y0, x1, y1 = font.font.getbbox(text, anchor="ls", features=FEATURES)
+    return _draw_line(
+        font,
+        text,
+        (int(x0) // factor, int(y0) // factor, -(-int(x1) // factor), -(-int(y1) // factor)),
+    )
+
+
+def _draw_line(
+    font: SizedFont, text: str, box: tuple[int, int, int, int]
+) -> tuple[Image.Image, int, int]:
+    """``text`` drawn into ``box`` (pixels from its baseline origin at the font's size).
+
+    Oversampled sizes are drawn larger on a grid aligned to the factor, then reduced, so the
+    pixels do not depend on the box.
+    """
+    factor = font.oversample
+    left, top, right, bottom = (value * factor for value in box)
     mask = Image.new("L", (max(factor, right - left), max(factor, bottom - top)), 0)
     ImageDraw.Draw(mask).text(
         (-left, -top), text, font=font.font, fill=255, anchor="ls", features=FEATURES
     )
     if factor > 1:
         mask = mask.reduce(factor)
-    return mask, left // factor, top // factor
+    return mask, box[0], box[1]
 
 
 def draw(canvas: Image.Image, items: Iterable[Placed]) -> None:
