@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 from gedsi_bot.areas import load_areas  # noqa: E402
 from gedsi_bot.catalog import load_catalog  # noqa: E402
 from gedsi_bot.clock import SystemClock  # noqa: E402
-from gedsi_bot.domain.disaggregation import ReportScope  # noqa: E402
+from gedsi_bot.domain.disaggregation import Report, ReportScope  # noqa: E402
 from gedsi_bot.domain.model import AgeBand, Category  # noqa: E402
+from gedsi_bot.domain.suppression import Mark  # noqa: E402
 from gedsi_bot.report_charts import chart_png  # noqa: E402
 from gedsi_bot.reports import csv_text, xlsx_bytes  # noqa: E402
 from gedsi_bot.services.context import ServiceContext  # noqa: E402
@@ -202,6 +204,19 @@ def _line(label: str, figures: tuple[float, float, float]) -> str:
     return f"  {label}: best {best:.3f} s, median {median:.3f} s (cpu {cpu:.3f} s)"
 
 
+def published_marks(report: Report) -> Counter[Mark]:
+    """How the counts of the tables are published: shown, "<5" or hidden ("x")."""
+    rows = [report.total, *(row for section in report.sections for row in section.rows)]
+    return Counter(
+        figure.mark
+        for row in rows
+        for figure in (
+            *row.totals.values(),
+            *(figure for by_sex in row.by_sex.values() for figure in by_sex.values()),
+        )
+    )
+
+
 def measure(name: str, engine: Engine, *, registrations: int, repeat: int) -> bool:
     started = time.perf_counter()
     series_id = populate(engine, registrations=registrations)
@@ -224,6 +239,13 @@ def measure(name: str, engine: Engine, *, registrations: int, repeat: int) -> bo
     verdict = "met" if ok else "MISSED"
     print(
         _line("series report, shared (counts + suppression)", shared), f"[target 1 s: {verdict}]"
+    )
+    marks = published_marks(document.report)
+    women = document.report.indicators.women_registered
+    print(
+        f'  published counts: {marks[Mark.SHOWN]} shown, {marks[Mark.SMALL]} "<5", '
+        f"{marks[Mark.HIDDEN]} hidden; share of women registered "
+        + ("hidden" if women is None else f"{women:.1f} %")
     )
     lines = f"{len(full_document.participants):,}"
     print(_line(f"series report, internal (+ {lines} participant lines)", internal))

@@ -41,6 +41,9 @@ K = TypeVar("K", bound=Hashable)
 
 THRESHOLD = 5
 
+# Up to this many small cells of a group are searched for one by one, more are pushed at once.
+_FEW = 8
+
 
 class Mark(StrEnum):
     """How a count is published."""
@@ -221,8 +224,12 @@ class _Audit(Generic[K]):
         """The unknown cells tied to unknown ``start`` by lines and orderings."""
         group = [start]
         seen = {start}
+        walked: set[int] = set()
         for cell in group:  # grows while it is walked
             for index in self.relations_of.get(cell, ()):
+                if index in walked:
+                    continue
+                walked.add(index)
                 for key in self.relations[index][1]:
                     if key not in seen and self.unknown(key, marks):
                         seen.add(key)
@@ -247,26 +254,65 @@ class _Audit(Generic[K]):
         if stuck:
             return stuck
         model, cells = self._model(group, marks)
+        solver = _solver()
+        if len(open_) > _FEW:
+            open_ = self._push(open_, model, cells, solver)
         other = {key: model.new_bool_var("") for key in open_}
         for key, flag in other.items():
             model.add(cells[key] != self.values[key]).only_enforce_if(flag)
         model.add_bool_or(list(other.values()))
-        solver = _solver()
         while open_:
             model.clear_assumptions()
             model.add_assumptions([~flag for key, flag in other.items() if key not in open_])
             if solver.solve(model) not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
                 break
-            self._keep({key: solver.value(x) for key, x in cells.items()})
-            open_ = [key for key in open_ if solver.value(cells[key]) == self.values[key]]
+            open_ = self._keep(open_, cells, solver)
         return frozenset(open_)
 
-    def _keep(self, table: Mapping[K, int]) -> None:
+    def _push(
+        self,
+        open_: list[K],
+        model: cp_model.CpModel,
+        cells: Mapping[K, cp_model.IntVar],
+        solver: cp_model.CpSolver,
+    ) -> list[K]:
+        """The targets left after pushing them all away from their true values at once.
+
+        One search per target can take as long as the whole: a table pushing every open
+        target towards the far end of its range (then the other way) frees most in a few
+        searches. What is left is pinned or needs a table of its own.
+        """
+        direction = 1
+        stalled = 0
+        while open_ and stalled < 2:
+            model.maximize(
+                sum(
+                    direction * (1 if 2 * self.values[key] < self.threshold else -1) * cells[key]
+                    for key in open_
+                )
+            )
+            if solver.solve(model) not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+                break
+            left = self._keep(open_, cells, solver)
+            if len(left) == len(open_):
+                stalled += 1
+                direction = -direction
+            else:
+                stalled = 0
+            open_ = left
+        model.proto.clear_objective()
+        return open_
+
+    def _keep(
+        self, open_: list[K], cells: Mapping[K, cp_model.IntVar], solver: cp_model.CpSolver
+    ) -> list[K]:
+        """Keep the table ``solver`` found; the targets in ``open_`` it leaves as they are."""
         index = len(self.shown_in_move)
         self.shown_in_move.append(0)
-        for key, value in table.items():
-            if value != self.values.get(key):
+        for key, cell in cells.items():
+            if solver.value(cell) != self.values.get(key):
                 self.moves_of.setdefault(key, []).append(index)
+        return [key for key in open_ if solver.value(cells[key]) == self.values[key]]
 
     def complement(
         self, exposed: K, marks: Mapping[K, Mark], rank: Callable[[K], tuple[object, ...]]
@@ -345,7 +391,11 @@ class _Audit(Generic[K]):
     def _propagate(
         self, group: list[K], marks: Mapping[K, Mark]
     ) -> tuple[dict[K, float], dict[K, float], dict[K, list[int]]]:
-        """Bounds of ``group``'s cells from its relations, and the relations that set them."""
+        """Bounds of ``group``'s cells from its relations, and the relations that set them.
+
+        The relations are taken in the order of ``group``, nearest to its first cell first:
+        the reasons found are those nearest to it.
+        """
         low: dict[K, float] = {}
         high: dict[K, float] = {}
         for key in group:
@@ -470,9 +520,15 @@ def _narrow_line(
     """Each unknown member's range from the others': total = sum of the parts."""
     total, parts = members[0], members[1:]
     spans = [bounds(key) for key in parts]
-    parts_low = sum(span[0] for span in spans)
-    unbounded = sum(1 for span in spans if span[1] == math.inf)
-    bounded_high = sum(span[1] for span in spans if span[1] != math.inf)
+    parts_low: float = 0
+    bounded_high: float = 0
+    unbounded = 0
+    for span_low, span_high in spans:
+        parts_low += span_low
+        if span_high == math.inf:
+            unbounded += 1
+        else:
+            bounded_high += span_high
     total_low, total_high = bounds(total)
     if total in unknown:
         narrow(total, parts_low, math.inf if unbounded else bounded_high, index)

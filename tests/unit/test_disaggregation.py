@@ -1,10 +1,19 @@
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from gedsi_bot.areas import load_areas
 from gedsi_bot.domain.disaggregation import (
+    SPLIT_BY_SEX,
+    CellKey,
     Counts,
     Dim,
     Figure,
+    Layout,
     Measure,
     Question,
     RatingTotals,
@@ -15,6 +24,7 @@ from gedsi_bot.domain.disaggregation import (
     build_report,
     cell,
     percent,
+    protect_cells,
     tabulate,
 )
 from gedsi_bot.domain.suppression import Mark
@@ -179,3 +189,102 @@ def test_shared_report_never_shows_a_count_under_five() -> None:
     assert asn.figure(Measure.REGISTERED, "L") == Figure(2, Mark.SMALL)
     assert asn.figure(Measure.REGISTERED, "P") == Figure(6, Mark.HIDDEN)  # else 8 - 6 = 2
     assert report.total.totals[Measure.REGISTERED] == Figure(20)
+
+
+# A person as the store counts them: sex, age band, child, disability, category, kelurahan,
+# session, and how far they got (registered, the session was held, attended).
+people = st.lists(
+    st.tuples(
+        st.sampled_from(["L", "P", "P"]),
+        st.sampled_from(["15-19", "20-24", "40-44"]),
+        st.booleans(),
+        st.sampled_from(["tidak", "fisik", None]),
+        st.sampled_from(["kader", "asn", "pelajar_forum_anak"]),
+        st.sampled_from(["35.74.01.1001", "35.74.01.1002", "35.74.03.1001"]),
+        st.sampled_from([1, 2]),
+        st.sampled_from([(1, 0, 0), (1, 1, 0), (1, 1, 1), (1, 1, 1)]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+Person = tuple[str, str, bool, str | None, str, str, int, tuple[int, int, int]]
+
+
+def counted(group: list[Person]) -> SnapshotCounts:
+    groups: dict[str, dict[tuple[str | None, object], Counts]] = defaultdict(dict)
+    for sex, band, child, disability, category, area, session, (reg, held, att) in group:
+        counts = Counts(registered=reg, held=held, attended=att)
+        for name, value in (
+            ("age", band),
+            ("child", child and band == "15-19"),
+            ("disability", disability),
+            ("category", category),
+            ("area", area),
+            ("session", session),
+        ):
+            key = (sex, value)
+            groups[name][key] = groups[name].get(key, Counts()) + counts
+    return snapshot(**groups)
+
+
+def pinned_by_an_exact_reader(
+    values: Mapping[Measure, Mapping[CellKey, int]],
+    layout: Layout,
+    marks: Mapping[tuple[Measure, CellKey], Mark],
+) -> list[tuple[Measure, CellKey]]:
+    """The non-zero "<5" cells one CP-SAT model of every published table, every ordering
+    (attended ≤ held ≤ registered) and the unpublished cells pins to their true value."""
+    model = cp_model.CpModel()
+    cells: dict[tuple[Measure, CellKey], cp_model.IntVar] = {}
+    cap = 2 * sum(values[Measure.REGISTERED].values()) + 100
+    for measure in Measure:
+        lines, unpublished = layout.lines(split_by_sex=measure in SPLIT_BY_SEX)
+        for key in unpublished:
+            cells[(measure, key)] = model.new_int_var(0, cap, "")
+        for line in lines:
+            for key in (line.total, *line.parts):
+                if (measure, key) not in cells:
+                    value = values[measure].get(key, 0)
+                    low, high = {
+                        Mark.SHOWN: (value, value),
+                        Mark.SMALL: (0, 4),
+                        Mark.HIDDEN: (5, cap),
+                    }[marks[(measure, key)]]
+                    cells[(measure, key)] = model.new_int_var(low, high, "")
+            model.add(cells[(measure, line.total)] == sum(cells[(measure, p)] for p in line.parts))
+    for smaller, larger in (
+        (Measure.ATTENDED, Measure.HELD),
+        (Measure.HELD, Measure.REGISTERED),
+    ):
+        for measure, key in list(cells):
+            if measure is smaller and (larger, key) in cells:
+                model.add(cells[(smaller, key)] <= cells[(larger, key)])
+    small = {
+        target: value
+        for target, mark in marks.items()
+        if mark is Mark.SMALL and (value := values[target[0]].get(target[1], 0)) > 0
+    }
+    moved = {target: model.new_bool_var("") for target in small}
+    for target, flag in moved.items():
+        model.add(cells[target] != small[target]).only_enforce_if(flag)
+    model.add_bool_or(list(moved.values()))  # some cell not yet seen moving moves
+    solver = cp_model.CpSolver()
+    pinned = list(small)
+    while pinned:
+        model.clear_assumptions()
+        model.add_assumptions([~flag for target, flag in moved.items() if target not in pinned])
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        pinned = [target for target in pinned if solver.value(cells[target]) == small[target]]
+    return pinned
+
+
+@settings(max_examples=12, deadline=None)
+@given(people)
+def test_no_small_cell_of_the_report_can_be_worked_out(group: list[Person]) -> None:
+    values = tabulate(counted(group), AREAS, with_sessions=True)
+    layout = Layout(AREAS, (1, 2))
+    marks = protect_cells(values, layout)
+    assert pinned_by_an_exact_reader(values, layout, marks) == []
