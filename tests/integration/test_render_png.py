@@ -66,3 +66,12 @@ def test_prepared_background_with_nothing_changing_is_the_background() -> None:
     background = noisy_image(40, 30)
     data = PreparedBackground(background, [], dpi=None).encode(background.copy())
     assert Image.open(io.BytesIO(data)).tobytes() == background.tobytes()
+
+
+def test_tall_pictures_are_encoded_exactly_in_pieces() -> None:
+    background = noisy_image(50, 301)
+    picture = background.copy()
+    ImageDraw.Draw(picture).rectangle((3, 20, 40, 170), fill=(0, 120, 0))
+    prepared = PreparedBackground(background, [(15, 175)], dpi=None)
+    for data in (encode_png(picture), prepared.encode(picture)):
+        assert Image.open(io.BytesIO(data), formats=["PNG"]).tobytes() == picture.tobytes()
