@@ -46,12 +46,12 @@ BATCH = 72
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-def sessions(catalog: Catalog, count: int) -> list[Session]:
+def sessions(catalog: Catalog, count: int, first_number: int = 1) -> list[Session]:
     speakers = [person.id for person in catalog.people if person.can_speak]
     moderators = [person.id for person in catalog.people if person.can_moderate]
     first = dt.datetime(2027, 1, 14, 9, 0, tzinfo=JAKARTA)
     made = []
-    for index in range(count):
+    for index in range(first_number - 1, first_number - 1 + count):
         people = [SessionPerson(speakers[index % len(speakers)], Role.SPEAKER, 0)]
         if index % 3:
             people.append(SessionPerson(speakers[(index + 5) % len(speakers)], Role.SPEAKER, 1))
@@ -91,7 +91,9 @@ def with_photos(content: FlyerContent, photos: dict[str, Path]) -> FlyerContent:
     )
 
 
-def contents(catalog: Catalog, count: int, folder: Path) -> list[FlyerContent]:
+def contents(
+    catalog: Catalog, count: int, folder: Path, first_number: int = 1
+) -> list[FlyerContent]:
     photos = {}
     for index, person in enumerate(catalog.people):
         if index % 2 == 0:  # half of the people send a photo: a 1000 × 1250 JPEG
@@ -102,7 +104,7 @@ def contents(catalog: Catalog, count: int, folder: Path) -> list[FlyerContent]:
             photos[person.name] = path
     made = [
         flyer_content(session, catalog, bot_username="CaringGedsiBot")
-        for session in sessions(catalog, count)
+        for session in sessions(catalog, count, first_number)
     ]
     return [with_photos(content, photos) for content in made]
 
@@ -159,8 +161,9 @@ def main() -> None:
         f"{'cpu median':>11} {'cpu p95':>8}"
     )
     with tempfile.TemporaryDirectory() as scratch:
-        items = contents(catalog, args.count, Path(scratch))
-        for _ in range(args.repeat):
+        for repeat in range(args.repeat):
+            # New sessions each time: a session's lines and QR code are kept once drawn.
+            items = contents(catalog, args.count, Path(scratch), repeat * args.count + 1)
             for name in args.formats.split(","):
                 fmt = FlyerFormat(name)
                 wall, cpu = time_format(fmt, items, templates)  # type: ignore[arg-type]
