@@ -12,11 +12,11 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+import segno
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from gedsi_bot.domain.contrast import Rgb
 from gedsi_bot.render.fonts import FontFace
-from gedsi_bot.render.qr import qr_matrix
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera photo is the most anyone needs to send
@@ -143,9 +143,9 @@ _MODULE_GREY = bytes([255, 0]) + bytes(254)  # segno's 1 (dark) → black, 0 (li
 
 
 @lru_cache(maxsize=32)
-def _qr_matrix(data: str) -> tuple[bytes, ...]:
+def _qr_code(data: str) -> segno.QRCode:
     # Every format of one flyer carries the same link: encode it once.
-    return qr_matrix(data)
+    return segno.make_qr(data, error="m")
 
 
 def qr_image(data: str, side: int, *, dark: Rgb, light: Rgb) -> Image.Image:
@@ -155,7 +155,8 @@ def qr_image(data: str, side: int, *, dark: Rgb, light: Rgb) -> Image.Image:
     four-module quiet zone the standard asks for) that fits ``side``, so it scans on any
     background.
     """
-    matrix = _qr_matrix(data)
+    code = _qr_code(data)
+    matrix = code.matrix
     modules = len(matrix)
     border = 4
     cells = modules + 2 * border
