@@ -155,6 +155,9 @@ class DeliveryWorker:
         """
         report = PassReport()
         in_flight: set[asyncio.Task[str]] = set()
+        # A chat's rows go out one after another, in the order they were claimed (due time,
+        # then id): a confirmation before its calendar file, a certificate's PNG before its PDF.
+        last_of_chat: dict[int, asyncio.Task[str]] = {}
         window = self.options.window
         refill_at = max(1, window // 4)
         exhausted = False
@@ -163,12 +166,18 @@ class DeliveryWorker:
             if not self._stopping and not exhausted and (free >= refill_at or not in_flight):
                 claimed = await asyncio.to_thread(self._claim, free)
                 exhausted = len(claimed) < free
-                in_flight.update(asyncio.create_task(self._handle(row)) for row in claimed)
+                for row in claimed:
+                    task = asyncio.create_task(
+                        self._handle(row, after=last_of_chat.get(row.chat_id))
+                    )
+                    last_of_chat[row.chat_id] = task
+                    in_flight.add(task)
             if not in_flight:
                 break
             done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 report.outcomes[task.result()] += 1
+            last_of_chat = {chat: task for chat, task in last_of_chat.items() if not task.done()}
             exhausted = False  # a fan-out may have queued rows that are due now
         await self.notices.flush()
         return report
@@ -183,8 +192,10 @@ class DeliveryWorker:
                 lease=self.options.lease,
             )
 
-    async def _handle(self, row: QueuedMessage) -> str:
-        """Deliver one claimed row and mark it; the outcome's name."""
+    async def _handle(self, row: QueuedMessage, *, after: asyncio.Task[str] | None = None) -> str:
+        """Deliver one claimed row and mark it, once ``after`` is done; the outcome's name."""
+        if after is not None:
+            await asyncio.wait([after])  # its outcome is counted where it finished
         try:
             outcome = await self._deliver(row)
         except Exception as error:  # noqa: BLE001 - any failure of one row is that row's

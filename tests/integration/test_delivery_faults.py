@@ -96,6 +96,27 @@ async def test_a_429_storm_ends_with_every_message_delivered_once(
     assert all(received(users, person.id) == ["Pengumuman"] for person in people)
 
 
+async def test_one_chats_messages_arrive_in_the_order_they_were_queued(
+    sandbox: TelegramSandbox, users: SandboxClient, database: Database, tmp_path: Path
+) -> None:
+    # Sent side by side, the ten would reach the sandbox in whatever order the tasks ran.
+    person, other = users.create_users(2, started=True)
+    for number in range(10):
+        queue_for(
+            database, [person.id, other.id], text_payload(f"Pesan {number}"), prefix=f"p{number}"
+        )
+    rig = await make_rig(database, settings_for(sandbox, tmp_path))
+    try:
+        report = await drain(rig.worker, lambda: counts(database) == {"sent": 20})
+    finally:
+        await rig.close()
+
+    assert report.outcomes["sent"] == 20
+    expected = [f"Pesan {number}" for number in range(10)]
+    assert received(users, person.id) == expected
+    assert received(users, other.id) == expected
+
+
 async def test_a_429_holds_that_chat_only(
     sandbox: TelegramSandbox, users: SandboxClient, database: Database, tmp_path: Path
 ) -> None:
