@@ -410,11 +410,6 @@ class _Audit(Generic[K]):
         queued = set(queue)
         budget = 50 * (len(queue) + 1)  # bounds creeping up a cycle stop somewhere
 
-        def bounds(key: K) -> tuple[float, float]:
-            if key in low:
-                return low[key], high[key]
-            return self.values[key], self.values[key]
-
         def narrow(key: K, new_low: float, new_high: float, index: int) -> None:
             if new_low <= low[key] and new_high >= high[key]:
                 return
@@ -431,13 +426,15 @@ class _Audit(Generic[K]):
             queued.discard(index)
             is_line, members = self.relations[index]
             if is_line:
-                _narrow_line(members, index, low, bounds, narrow)
+                _narrow_line(members, index, low=low, high=high, values=self.values, narrow=narrow)
                 continue
             smaller, larger = members
+            larger_high = high[larger] if larger in high else self.values[larger]
+            smaller_low = low[smaller] if smaller in low else self.values[smaller]
             if smaller in low:
-                narrow(smaller, -math.inf, bounds(larger)[1], index)
+                narrow(smaller, -math.inf, larger_high, index)
             if larger in low:
-                narrow(larger, bounds(smaller)[0], math.inf, index)
+                narrow(larger, smaller_low, math.inf, index)
         return low, high, reasons
 
     def derivable(self, key: K, marks: Mapping[K, Mark]) -> bool:
@@ -460,49 +457,24 @@ class _Audit(Generic[K]):
         return int(solver.value(cells[key]))
 
     def _model(
-        self,
-        group: list[K],
-        marks: Mapping[K, Mark],
-        *,
-        hideable: Collection[K] = (),
-        loose: bool = False,
+        self, group: list[K], marks: Mapping[K, Mark]
     ) -> tuple[cp_model.CpModel, dict[K, cp_model.IntVar]]:
         """Every consistent table of ``group``: shown cells as they are, small ones 0 to
         threshold-1, hidden ones from the threshold up, unpublished ones from 0 up, every
-        line adding up and every ordering kept.
-
-        ``hideable`` shown cells may also take any value from the threshold up. With
-        ``loose``, unknown cells outside ``group`` met on its relations are variables tied by
-        nothing else.
-        """
+        line adding up and every ordering kept."""
         model = cp_model.CpModel()
         cells: dict[K, cp_model.IntVar] = {}
-
-        def variable(key: K) -> cp_model.IntVar:
+        for key in group:
             if key in self.unpublished:
                 low, high = 0, self.cap
             elif marks[key] is Mark.SMALL:
                 low, high = 0, self.threshold - 1
-            elif marks[key] is Mark.HIDDEN:
+            else:
                 low, high = self.threshold, self.cap
-            else:  # hideable
-                low, high = min(self.values[key], self.threshold), self.cap
             cells[key] = model.new_int_var(low, high, "")
-            return cells[key]
-
-        for key in group:
-            variable(key)
-        hideable = set(hideable)
         for index in dict.fromkeys(i for key in group for i in self.relations_of.get(key, ())):
             is_line, members = self.relations[index]
-            terms: list[cp_model.IntVar | int] = []
-            for key in members:
-                if key in cells:
-                    terms.append(cells[key])
-                elif loose and (key in hideable or self.unknown(key, marks)):
-                    terms.append(variable(key))
-                else:
-                    terms.append(self.values[key])
+            terms = [cells[key] if key in cells else self.values[key] for key in members]
             if is_line:  # total = sum of the parts
                 model.add(terms[0] == sum(terms[1:]))
             else:  # smaller ≤ larger
@@ -513,13 +485,18 @@ class _Audit(Generic[K]):
 def _narrow_line(
     members: tuple[K, ...],
     index: int,
-    unknown: Collection[K],
-    bounds: Callable[[K], tuple[float, float]],
+    *,
+    low: Mapping[K, float],
+    high: Mapping[K, float],
+    values: Mapping[K, int],
     narrow: Callable[[K, float, float, int], None],
 ) -> None:
-    """Each unknown member's range from the others': total = sum of the parts."""
+    """Each unknown member's range from the others': total = sum of the parts.
+
+    ``low`` and ``high`` hold the unknown cells' bounds; the others are ``values``.
+    """
     total, parts = members[0], members[1:]
-    spans = [bounds(key) for key in parts]
+    spans = [(low[key], high[key]) if key in low else (values[key], values[key]) for key in parts]
     parts_low: float = 0
     bounded_high: float = 0
     unbounded = 0
@@ -529,17 +506,22 @@ def _narrow_line(
             unbounded += 1
         else:
             bounded_high += span_high
-    total_low, total_high = bounds(total)
-    if total in unknown:
+    if total in low:
+        total_low, total_high = low[total], high[total]
         narrow(total, parts_low, math.inf if unbounded else bounded_high, index)
+    else:
+        total_low = total_high = values[total]
     for key, (key_low, key_high) in zip(parts, spans, strict=True):
-        if key not in unknown:
+        if key not in low:
             continue
         if key_high == math.inf:  # the others' highest sum, without this one
             rest_high = math.inf if unbounded > 1 else bounded_high
         else:
             rest_high = math.inf if unbounded else bounded_high - key_high
-        narrow(key, total_low - rest_high, total_high - (parts_low - key_low), index)
+        new_low = total_low - rest_high
+        new_high = total_high - (parts_low - key_low)
+        if new_low > key_low or new_high < key_high:
+            narrow(key, new_low, new_high, index)
 
 
 def _solver() -> cp_model.CpSolver:
