@@ -167,6 +167,8 @@ class Episode:
         await self._cancel(self._seated(people, session)[-CANCELLING:], session)
         seated = self._seated(people, session)
         calendar = await self._calendar_files(seated, session)
+        for person in [*seated, *team]:
+            await person.catch_up()
         await self._reminders(seated, team, session)
         attendees = await self._attend(zoom, seated, session)
         certificates = await self._feedback_and_certificates(attendees, session)
@@ -323,6 +325,12 @@ class Episode:
             await person.command("/batal")
             await person.press(f"cxl:{session.id}")
             await person.press(f"cxlok:{session.id}")
+            # The reply waited for may be a late message of the registration; the database
+            # says when the seat is free.
+            await self._until(
+                lambda: self._status(person, session) is RegistrationStatus.CANCELLED,
+                "a cancellation",
+            )
 
         for person in people:  # one after another, so each frees a seat for the waitlist
             await cancel(person)
@@ -509,6 +517,18 @@ class Episode:
             row = db.get(SessionRow, session.id)
             assert row is not None
             row.capacity = seats
+
+    def _status(self, person: Person, session: Session) -> RegistrationStatus | None:
+        with self.database.read() as db:
+            status = db.scalar(
+                select(RegistrationRow.status)
+                .join(ParticipantRow, RegistrationRow.participant_id == ParticipantRow.id)
+                .where(
+                    RegistrationRow.session_id == session.id,
+                    ParticipantRow.telegram_user_id == person.id,
+                )
+            )
+        return None if status is None else RegistrationStatus(status)
 
     def _registration_counts(self, session: Session) -> dict[RegistrationStatus, int]:
         with self.database.read() as db:

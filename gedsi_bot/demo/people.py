@@ -67,6 +67,18 @@ class Person:
         self.latest = events[-1].message
         return events
 
+    async def catch_up(self) -> None:
+        """Count everything the bot has done in this chat so far as seen.
+
+        A message sent with a reply (a calendar file after a confirmation) can arrive after the
+        steps that waited for the reply; without this, the next ``wait`` would take it for
+        what that step expects.
+        """
+        events = await self.client.events(self.id, after=self.seen)
+        if events:
+            self.seen = events[-1].seq
+            self.latest = events[-1].message
+
     async def wait_for(self, text: str, *, within: float = WAIT) -> ReceivedMessage:
         """Wait until a message holding ``text`` arrives (earlier ones are skipped)."""
         loop = asyncio.get_running_loop()
