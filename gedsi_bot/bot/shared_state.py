@@ -103,9 +103,9 @@ class SharedState:
 
     async def close(self) -> None:
         async with self._connection_lock:
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                await asyncio.to_thread(connection.close)
+            if self._connection is not None:
+                # Never back to the pool: a lock an interrupted call took would stay held.
+                await asyncio.to_thread(self._drop_connection)
 
     # --- the person's lock ------------------------------------------------------------------
 

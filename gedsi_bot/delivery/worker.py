@@ -154,35 +154,32 @@ class DeliveryWorker:
         left (rows put back for later are left for the next pass).
         """
         report = PassReport()
-        in_flight: set[asyncio.Task[str]] = set()
-        # A chat's rows go out one after another, in the order they were claimed (due time,
-        # then id): a confirmation before its calendar file, a certificate's PNG before its PDF.
-        last_of_chat: dict[int, asyncio.Task[str]] = {}
+        # One row per chat at a time: a chat's next row is claimed only once the one before is
+        # marked, so a confirmation comes before its calendar file and a certificate's picture
+        # before its PDF. A row put back for later takes the chat's due rows with it (``_defer``).
+        in_flight: dict[asyncio.Task[str], int] = {}  # task → its chat
         window = self.options.window
         refill_at = max(1, window // 4)
         exhausted = False
         while True:
             free = window - len(in_flight)
             if not self._stopping and not exhausted and (free >= refill_at or not in_flight):
-                claimed = await asyncio.to_thread(self._claim, free)
-                exhausted = len(claimed) < free
+                busy = set(in_flight.values())
+                claimed = await asyncio.to_thread(self._claim, free, busy)
+                exhausted = not claimed
                 for row in claimed:
-                    task = asyncio.create_task(
-                        self._handle(row, after=last_of_chat.get(row.chat_id))
-                    )
-                    last_of_chat[row.chat_id] = task
-                    in_flight.add(task)
+                    in_flight[asyncio.create_task(self._handle(row))] = row.chat_id
             if not in_flight:
                 break
-            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                del in_flight[task]
                 report.outcomes[task.result()] += 1
-            last_of_chat = {chat: task for chat, task in last_of_chat.items() if not task.done()}
-            exhausted = False  # a fan-out may have queued rows that are due now
+            exhausted = False  # a fan-out may have queued rows, or a chat's next row is free
         await self.notices.flush()
         return report
 
-    def _claim(self, limit: int) -> list[QueuedMessage]:
+    def _claim(self, limit: int, busy_chats: set[int]) -> list[QueuedMessage]:
         with self.database.write() as db:
             return outbox.claim_due(
                 db,
@@ -190,12 +187,11 @@ class DeliveryWorker:
                 now=self.now(),
                 limit=limit,
                 lease=self.options.lease,
+                busy_chats=busy_chats,
             )
 
-    async def _handle(self, row: QueuedMessage, *, after: asyncio.Task[str] | None = None) -> str:
-        """Deliver one claimed row and mark it, once ``after`` is done; the outcome's name."""
-        if after is not None:
-            await asyncio.wait([after])  # its outcome is counted where it finished
+    async def _handle(self, row: QueuedMessage) -> str:
+        """Deliver one claimed row and mark it; the outcome's name."""
         try:
             outcome = await self._deliver(row)
         except Exception as error:  # noqa: BLE001 - any failure of one row is that row's
@@ -282,14 +278,16 @@ class DeliveryWorker:
         self, row: QueuedMessage, seconds: float, reason: str, *, count_attempt: bool
     ) -> str:
         due = self.now() + dt.timedelta(seconds=seconds)
-        await asyncio.to_thread(
-            self._mark,
-            outbox.mark_retry,
-            row.id,
-            due_at=due,
-            error=reason,
-            count_attempt=count_attempt,
-        )
+
+        def put_back() -> None:
+            with self.database.write() as db:
+                outbox.mark_retry(
+                    db, row.id, due_at=due, error=reason, count_attempt=count_attempt
+                )
+                # The chat's rows due meanwhile wait too, so none overtakes this one.
+                outbox.postpone_chat(db, chat_id=row.chat_id, until=due)
+
+        await asyncio.to_thread(put_back)
         return "deferred" if not count_attempt else "retry"
 
     async def _flooded(self, row: QueuedMessage, error: RetryAfter) -> str:

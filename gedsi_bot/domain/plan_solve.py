@@ -263,12 +263,16 @@ def _themes_by_blocks(
         gap=budget.options.relative_gap * THEME_GAP_SHARE,
     )
     if report.status in SOLVED:
-        return whole.themes(solver), _spent(
+        found, objective = whole.themes(solver), report.objective
+        start = theme_plan_value(facts, chosen)
+        if objective is not None and start > objective:  # the hint was not taken up
+            found, objective = chosen, start
+        return found, _spent(
             budget,
             seconds_before=seconds_before,
             work_before=work_before,
             status=report.status,
-            objective=report.objective,
+            objective=objective,
             bound=report.bound,
         )
     return chosen, _spent(

@@ -84,9 +84,18 @@ def release_expired_leases(db: DbSession, *, now: dt.datetime, lease: dt.timedel
 
 
 def claim_due(
-    db: DbSession, *, worker_id: str, now: dt.datetime, limit: int, lease: dt.timedelta
+    db: DbSession,
+    *,
+    worker_id: str,
+    now: dt.datetime,
+    limit: int,
+    lease: dt.timedelta,
+    busy_chats: Collection[int] | None = None,
 ) -> list[QueuedMessage]:
     """Claim up to ``limit`` due rows for ``worker_id``, oldest due first, expired leases first.
+
+    With ``busy_chats`` (the chats whose rows the worker is sending now), at most one row per
+    chat is claimed and none for a busy chat, so a chat's rows go out one after another.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers claim disjoint rows without
     waiting on each other. SQLite: run inside ``Database.write()``, whose ``BEGIN IMMEDIATE``
@@ -95,13 +104,21 @@ def claim_due(
     if limit <= 0:
         return []
     release_expired_leases(db, now=now, lease=lease)
+    query = select(OutboxRow).where(
+        OutboxRow.status == OutboxStatus.PENDING, OutboxRow.due_at <= now
+    )
+    if busy_chats:
+        query = query.where(OutboxRow.chat_id.not_in(list(busy_chats)))
     rows = db.scalars(
-        select(OutboxRow)
-        .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.due_at <= now)
-        .order_by(OutboxRow.due_at, OutboxRow.id)
+        query.order_by(OutboxRow.due_at, OutboxRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    if busy_chats is not None:
+        first_of_chat: dict[int, OutboxRow] = {}
+        for row in rows:
+            first_of_chat.setdefault(row.chat_id, row)
+        rows = list(first_of_chat.values())
     for row in rows:
         row.status = OutboxStatus.SENDING
         row.claimed_by = worker_id

@@ -117,6 +117,28 @@ async def test_one_chats_messages_arrive_in_the_order_they_were_queued(
     assert received(users, other.id) == expected
 
 
+async def test_a_message_retried_after_a_bad_gateway_is_not_overtaken_by_the_next(
+    sandbox: TelegramSandbox, users: SandboxClient, database: Database, tmp_path: Path
+) -> None:
+    person, other = users.create_users(2, started=True)
+    for number in range(3):
+        queue_for(
+            database, [person.id, other.id], text_payload(f"Pesan {number}"), prefix=f"p{number}"
+        )
+    bot = Bot(sandbox.token, base_url=sandbox.api_url, request=FlakyRequest({person.id: 1}))
+    options = WorkerOptions(backoff=0.05, limits=FAST)
+    rig = await make_rig(database, settings_for(sandbox, tmp_path), bot=bot, options=options)
+    try:
+        report = await drain(rig.worker, lambda: counts(database) == {"sent": 6})
+    finally:
+        await rig.close()
+
+    assert report.outcomes["retry"] == 1
+    expected = ["Pesan 0", "Pesan 1", "Pesan 2"]
+    assert received(users, person.id) == expected
+    assert received(users, other.id) == expected
+
+
 async def test_a_429_holds_that_chat_only(
     sandbox: TelegramSandbox, users: SandboxClient, database: Database, tmp_path: Path
 ) -> None:

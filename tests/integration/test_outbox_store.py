@@ -63,6 +63,20 @@ def test_claim_due_respects_the_limit(db: Session) -> None:
     assert len(claim_due(db, worker_id="w", now=NOW, limit=3, lease=LEASE)) == 2
 
 
+def test_a_worker_claims_one_row_per_chat_and_none_of_its_busy_chats(db: Session) -> None:
+    queue(db, "a1", chat_id=1, due=NOW - dt.timedelta(minutes=2))
+    queue(db, "a2", chat_id=1, due=NOW - dt.timedelta(minutes=1))
+    queue(db, "b1", chat_id=2)
+    queue(db, "c1", chat_id=3)
+
+    first = claim_due(db, worker_id="w", now=NOW, limit=10, lease=LEASE, busy_chats={3})
+    second = claim_due(db, worker_id="w", now=NOW, limit=10, lease=LEASE, busy_chats={1})
+
+    assert [row.dedupe_key for row in first] == ["a1", "b1"]
+    assert [row.dedupe_key for row in second] == ["c1"]  # a2 waits until a1 is marked
+    assert statuses(db)["a2"] == "pending"
+
+
 def test_an_expired_lease_of_a_dead_worker_is_claimed_again(db: Session) -> None:
     queue(db, "k")
     [first] = claim_due(db, worker_id="dead", now=NOW, limit=1, lease=LEASE)
