@@ -525,10 +525,13 @@ def _narrow_line(
 
 
 def _solver() -> cp_model.CpSolver:
-    # One worker, so the same tables are found every time.
+    # One worker and a limit in deterministic time, so the same tables are found every time,
+    # however busy the machine (an undecided search counts as pinned: more is hidden, never
+    # less). The wall-clock limit is only a backstop.
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.max_deterministic_time = 10.0
+    solver.parameters.max_time_in_seconds = 60.0
     solver.parameters.cp_model_presolve = False
     return solver
 
