@@ -139,6 +139,14 @@ async def test_killed_twice_mid_burst_no_registration_is_lost_or_doubled(
                 killed.append(process)
                 process = run_bot(env)
             await asyncio.wait_for(people, BURST_DEADLINE)
+            # Everyone may have been answered before the last restart: the new process must be
+            # up (answering) before it is asked to stop, or SIGTERM meets it still starting.
+            probe = users[0].id
+            seen = await client.events(probe)
+            await client.start(probe)
+            await client.wait_for_events(
+                probe, 1, after=seen[-1].seq if seen else 0, timeout=BURST_DEADLINE
+            )
         finally:
             people.cancel()
             code, errors = stop(process)
