@@ -18,7 +18,7 @@ from gedsi_bot.sandbox.telegram.client import AsyncSandboxClient
 from gedsi_bot.sandbox.telegram.runner import TelegramSandbox
 from tests.conftest import BUNDLED_CATALOG
 from tests.e2e.harness import WAIT, BotHarness, Person
-from tests.e2e.test_run_command import free_port
+from tests.e2e.processes import free_port
 
 pytestmark = pytest.mark.slow
 

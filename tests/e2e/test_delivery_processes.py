@@ -7,7 +7,6 @@ once, except at most that many.
 
 from __future__ import annotations
 
-import os
 import secrets
 import signal
 import subprocess
@@ -22,7 +21,8 @@ from sqlalchemy import func, select, text
 from gedsi_bot.sandbox.telegram import FloodLimits, SandboxClient, TelegramSandbox
 from gedsi_bot.store import Database, create_database_engine, upgrade
 from gedsi_bot.store.tables import OutboxRow
-from tests.conftest import BUNDLED_CATALOG, REPO_ROOT
+from tests.conftest import REPO_ROOT
+from tests.e2e.processes import process_environment
 from tests.integration.delivery_helpers import counts, queue_for, text_payload
 
 pytestmark = pytest.mark.slow
@@ -44,17 +44,9 @@ def users(sandbox: TelegramSandbox) -> Iterator[SandboxClient]:
 
 
 def environment(sandbox: TelegramSandbox, database_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GEDSI_", "TELEGRAM_", "ZOOM_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=sandbox.token,
-        GEDSI_TELEGRAM_API_URL=sandbox.url,
-        GEDSI_DATABASE_URL=database_url,
-        GEDSI_CATALOG=str(BUNDLED_CATALOG),
-        GEDSI_LOG_LEVEL="WARNING",
+    return process_environment(
+        sandbox,
+        database_url,
         GEDSI_DELIVERY_RATE="100",
         GEDSI_DELIVERY_WINDOW=str(WINDOW),
         GEDSI_DELIVERY_LEASE="3",
@@ -62,7 +54,6 @@ def environment(sandbox: TelegramSandbox, database_url: str, **extra: str) -> di
         PTB_TIMEDELTA="true",
         **extra,
     )
-    return env
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:

@@ -7,14 +7,13 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
-from sqlalchemy import func, select
 
 from gedsi_bot.sandbox.telegram.client import AsyncSandboxClient, SandboxError
 from gedsi_bot.sandbox.telegram.runner import TelegramSandbox
 from gedsi_bot.services import registration as service
-from gedsi_bot.store.tables import RegistrationRow
 from tests.e2e.conftest import TEST_FLOOD
 from tests.e2e.harness import WAIT, BotHarness, Person
+from tests.e2e.processes import registration_counts
 from tests.registration_factories import SESSION_START, adult_profile
 
 pytestmark = pytest.mark.slow
@@ -65,21 +64,6 @@ async def crowd(sandbox: TelegramSandbox) -> AsyncIterator[Crowd]:
 def letters(number: int) -> str:
     """A name part for a number, as names hold no digits: 0 → "A", 27 → "BB"."""
     return chr(65 + number % 26) * (1 + number // 26)
-
-
-def counts_by_status(bot: BotHarness, session_id: int) -> dict[str, tuple[int, int]]:
-    """status → (registrations, distinct people)."""
-    with bot.database.read() as db:
-        rows = db.execute(
-            select(
-                RegistrationRow.status,
-                func.count(),
-                func.count(func.distinct(RegistrationRow.participant_id)),
-            )
-            .where(RegistrationRow.session_id == session_id)
-            .group_by(RegistrationRow.status)
-        ).all()
-    return {status: (count, distinct) for status, count, distinct in rows}
 
 
 async def submit(person: Person, data: str, *, twice: bool = False) -> str:
@@ -139,7 +123,7 @@ async def test_200_people_registering_at_once_for_150_seats(bot: BotHarness, cro
 
     assert outcomes(answers) == {"registered": seats, "waitlisted": people_count - seats}
     assert waitlist_positions(answers) == list(range(1, people_count - seats + 1))
-    assert counts_by_status(bot, session.id) == {
+    assert registration_counts(bot.database, session.id) == {
         "registered": (seats, seats),
         "waitlisted": (people_count - seats, people_count - seats),
     }
@@ -160,7 +144,7 @@ async def test_new_people_filling_the_whole_form_at_once_get_the_seats_there_are
     answers = await asyncio.gather(*(register(n, p) for n, p in enumerate(people)))
 
     assert outcomes(answers) == {"registered": seats, "waitlisted": people_count - seats}
-    assert counts_by_status(bot, session.id) == {
+    assert registration_counts(bot.database, session.id) == {
         "registered": (seats, seats),
         "waitlisted": (people_count - seats, people_count - seats),
     }

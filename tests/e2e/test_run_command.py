@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,18 +19,12 @@ from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.store import open_database
 from tests.conftest import BUNDLED_CATALOG, REPO_ROOT
 from tests.e2e.conftest import TEST_FLOOD
+from tests.e2e.processes import free_port, process_environment
 from tests.registration_factories import publish
 
 pytestmark = pytest.mark.slow
 
 STARTUP = 60.0  # seconds for a fresh interpreter to import, migrate and answer
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the webhook server needs to know it in advance)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,20 +34,7 @@ def sandbox() -> Iterator[TelegramSandbox]:
 
 
 def environment(sandbox: TelegramSandbox, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GEDSI_", "TELEGRAM_", "ZOOM_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=sandbox.token,
-        GEDSI_TELEGRAM_API_URL=sandbox.url,
-        GEDSI_DATABASE_URL=f"sqlite:///{tmp_path / 'gedsi.db'}",
-        GEDSI_CATALOG=str(BUNDLED_CATALOG),
-        GEDSI_LOG_LEVEL="WARNING",
-        **extra,
-    )
-    return env
+    return process_environment(sandbox, f"sqlite:///{tmp_path / 'gedsi.db'}", **extra)
 
 
 def run_bot(env: dict[str, str]) -> subprocess.Popen[str]:

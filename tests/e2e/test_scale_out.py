@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import itertools
 import json
-import os
 import secrets
 import signal
 import socket
@@ -42,11 +41,12 @@ from gedsi_bot.services.context import ServiceContext
 from gedsi_bot.services.team import EXPAND_PARTICIPANT_REMINDER, FAN_OUT_CHAT
 from gedsi_bot.store import Database, create_database_engine
 from gedsi_bot.store.outbox import enqueue
-from gedsi_bot.store.tables import OutboxRow, RegistrationRow
+from gedsi_bot.store.tables import OutboxRow
 from tests.conftest import BUNDLED_CATALOG, REPO_ROOT, postgres_url
 from tests.e2e.balancer import Balancer, Route
 from tests.e2e.conftest import TEST_FLOOD
 from tests.e2e.harness import Person
+from tests.e2e.processes import free_port, process_environment, registration_counts
 from tests.e2e.test_delivery_processes import leader_pid
 from tests.e2e.test_registration_burst import letters, outcomes, submit
 from tests.registration_factories import SESSION_START, publish
@@ -72,12 +72,6 @@ REMINDER_DUE = SESSION_START - dt.timedelta(days=1)
 def sandbox() -> Iterator[TelegramSandbox]:
     with TelegramSandbox(flood=TEST_FLOOD) as running:
         yield running
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:
@@ -126,16 +120,9 @@ def start_bot(env: dict[str, str], port: int, log: Path) -> BotProcess:
 def environment(
     sandbox: TelegramSandbox, database_url: str, *, hook: str, clock: Path, lock_key: int
 ) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GEDSI_", "TELEGRAM_", "ZOOM_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=sandbox.token,
-        GEDSI_TELEGRAM_API_URL=sandbox.url,
-        GEDSI_DATABASE_URL=database_url,
-        GEDSI_CATALOG=str(BUNDLED_CATALOG),
+    return process_environment(
+        sandbox,
+        database_url,
         GEDSI_LOG_LEVEL="INFO",
         GEDSI_WEBHOOK_URL=hook,
         GEDSI_WEBHOOK_LISTEN="127.0.0.1",
@@ -146,7 +133,6 @@ def environment(
         GEDSI_DELIVERY_POLL="0.5",
         PTB_TIMEDELTA="true",
     )
-    return env
 
 
 async def wait_until(condition: Callable[[], bool], *, within: float = DEADLINE) -> None:
@@ -167,21 +153,6 @@ def sender(route: Route) -> int | None:
         if kind in update:
             return int(update[kind]["from"]["id"])
     return None
-
-
-def registrations(database: Database, session_id: int) -> dict[str, tuple[int, int]]:
-    """status → (registrations, distinct people)."""
-    with database.read() as db:
-        rows = db.execute(
-            select(
-                RegistrationRow.status,
-                func.count(),
-                func.count(func.distinct(RegistrationRow.participant_id)),
-            )
-            .where(RegistrationRow.session_id == session_id)
-            .group_by(RegistrationRow.status)
-        ).all()
-    return {status: (count, distinct) for status, count, distinct in rows}
 
 
 def outbox(database: Database) -> Counter[tuple[str, str]]:
@@ -252,7 +223,7 @@ async def a_crowd_registers_at_once(deployment: Deployment, earlier: list[Person
     answers = await asyncio.gather(*(register(n, p) for n, p in enumerate(crowd)))
     seated = SEATS - len(earlier)
     assert outcomes(answers) == {"registered": seated, "waitlisted": CROWD - seated}
-    assert registrations(database, deployment.session_id) == {
+    assert registration_counts(database, deployment.session_id) == {
         "registered": (SEATS, SEATS),
         "waitlisted": (CROWD - seated, CROWD - seated),
     }
